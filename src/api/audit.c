@@ -1,0 +1,1 @@
+/* placeholder: src/api/audit.c */

@@ -1,0 +1,1 @@
+/* placeholder: src/policy/policy.c */
