@@ -92,6 +92,11 @@ int http_route(struct http_server *srv, const char *method, const char *pattern,
 /* Called for every request before routing; may fill res and return 1 to
  * answer without routing (e.g. rate limits), 0 to continue. Optional. */
 void http_set_before(struct http_server *srv, http_handler fn, void *ctx);
+/* The registered routes, in order (for `kring routes` and tests). Pointers
+ * stay valid while srv lives. */
+int http_route_count(const struct http_server *srv);
+void http_route_get(const struct http_server *srv, int i, const char **method,
+		    const char **pattern);
 /* Starts listening on its own thread. */
 int http_server_start(struct http_server *srv);
 /* The port actually bound (useful with port 0). */
