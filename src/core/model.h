@@ -10,6 +10,7 @@
 #define KR_MODEL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define CORE_NAME_MAX 200      /* names and titles of things */
@@ -26,7 +27,9 @@
 #define CORE_INDICATORS_PER_REPORT 1000
 #define CORE_PROPOSED_MAX 4    /* proposed representatives in an application */
 
-/* ---- enums; each has _parse (text -> value, -1 if unknown) and _name ---- */
+/* ---- enums; each has _parse (text -> value, -1 if unknown or NULL; case-
+ * insensitive) and _name (value -> static text; "unknown" when out of
+ * range, never NULL) ---- */
 
 enum tlp { TLP_CLEAR, TLP_GREEN, TLP_AMBER, TLP_AMBER_STRICT, TLP_RED, TLP__COUNT };
 /* Texts: "CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED" (parse is
@@ -251,7 +254,9 @@ struct core_audit {
 int core_indicator_normalise(enum ind_type type, const char *in, char *out, const char **why);
 
 /* True if s is valid UTF-8 with no NUL and no C0 control characters other
- * than tab, CR, LF (allow_newlines) . */
+ * than tab, CR, LF (allow_newlines) . Precisely: tab is always allowed, CR
+ * and LF only when allow_newlines; DEL (0x7f), overlong forms, surrogates,
+ * code points above U+10FFFF and truncated sequences are refused. */
 bool core_utf8_valid(const char *s, size_t len, bool allow_newlines);
 
 /* Validates and lower-cases a personal e-mail address in place-into-out

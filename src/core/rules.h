@@ -22,7 +22,8 @@ enum app_status core_admission_outcome(const int64_t *member_orgs, size_t nmembe
  * the community's representatives valid? Rules: at most max_primary primary
  * representatives per organisation; at most one chair, one vice-chair and
  * one secretary per community. Returns 0, or KR_ECONFLICT with *why set to
- * a static English sentence. */
+ * a static English sentence (KR_EINVAL when next is NULL or has a kind or
+ * role out of range). Rows of other communities in existing are ignored. */
 int core_rep_check(const struct core_representative *existing, size_t n,
 		   const struct core_representative *next, int max_primary, const char **why);
 

@@ -19,8 +19,13 @@
  * admitted member and who has accepted the community's current membership
  * guidelines. Except for CLEAR, reading needs participation in the item's
  * community (also for named recipients). The author may always read and
- * edit their own item, even after leaving. Instance administrators gain no
- * right to read items. Every action that changes something (COMMENT, EDIT,
+ * edit their own item, even after leaving (also forward and export it);
+ * commenting is taking part in the community and needs participation, for
+ * the author too. Forwarding a CLEAR item is open to any signed-in person;
+ * anonymous callers only read and export CLEAR. Named recipient people of
+ * an AMBER* item count as recipients besides their organisations; for RED
+ * only the named people (and the author) count. Instance administrators
+ * gain no right to read items. Every action that changes something (COMMENT, EDIT,
  * FORWARD, PC_MANAGE, PC_ADD_MEMBER, PC_SET_REPS, PC_SHARE, PC_APPLY, PC_VOTE)
  * also needs a->can_write. */
 #ifndef KR_POLICY_H
@@ -72,6 +77,7 @@ enum policy_action {
 	POLICY_EXPORT,   /* machine export: STIX, MISP, CSV, feeds, TAXII */
 	POLICY__ACTION_COUNT
 };
+/* "read", "comment", "edit", "forward", "export"; "unknown" when out of range. */
 const char *policy_action_name(enum policy_action a);
 
 struct policy_decision {
@@ -120,5 +126,9 @@ enum policy_community_action {
 struct policy_decision policy_decide_community(const struct policy_actor *a,
 					       int64_t community_id,
 					       enum policy_community_action act);
+/* Text of a community action for audit and logs ("view", "view-members",
+ * "manage", "add-member", "set-reps", "share", "apply", "vote", "view-tally",
+ * "view-audit"); "unknown" when out of range, never NULL. */
+const char *policy_community_action_name(enum policy_community_action a);
 
 #endif
