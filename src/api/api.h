@@ -30,10 +30,16 @@ struct api {
 	struct api_ratelimit *rl;   /* private to auth.c */
 };
 
-/* Registers every /api/v1 route on srv. a must outlive srv. */
+/* Registers every /api/v1 route on srv. a must outlive srv. Zero fields of
+ * a->cfg get their defaults first (session 12 h, 5 failures per account,
+ * 20 per address, 15 min window, version "0.1.0"). Resources register in
+ * this order: meta, auth, orgs, people, communities, admission, audit,
+ * reports, comments, indicators. */
 int api_register(struct api *a, struct http_server *srv);
 /* Frees what the api allocated (not the store). */
 void api_release(struct api *a);
+/* auth.c: frees a->rl (called by api_release). */
+void api_auth_release(struct api *a);
 
 /* ---- authentication (common.c) ---- */
 
@@ -48,7 +54,13 @@ struct api_caller {
 };
 
 /* Resolves the caller. Returns 0 (possibly anonymous), or answers 401 in res
- * and returns KR_EAUTH when a credential was given but is invalid/expired. */
+ * and returns KR_EAUTH when a credential was given but is invalid/expired
+ * (also: revoked token, disabled or deleted person). The secret must be
+ * "ks_"/"kt_" + 64 lower-case hex digits; it is looked up by the SHA-256
+ * hex of the whole secret, prefix included (hash_sha256_hex). A token whose
+ * scope is not "write" gives actor.can_write = false. A token's last_used
+ * is refreshed at most once a minute. A storage failure answers 500 and
+ * returns its status. On any error *out is anonymous. */
 int api_caller_resolve(struct api *a, struct http_request *req, struct http_response *res,
 		       struct api_caller *out);
 /* Like api_caller_resolve but answers 401 for anonymous callers too. */
@@ -57,11 +69,16 @@ int api_caller_require(struct api *a, struct http_request *req, struct http_resp
 /* Answers 403 "read-only token" and returns KR_EFORBIDDEN when the caller
  * cannot write; 0 otherwise. */
 int api_require_write(const struct api_caller *c, struct http_response *res);
+/* Answers 401 problem "unauthorized" with "WWW-Authenticate: Bearer";
+ * detail NULL = a generic sentence. Returns KR_EAUTH. */
+int api_unauthorized(struct http_response *res, const char *detail);
 
 /* ---- request bodies (common.c) ---- */
 
 /* Parses req->body as a JSON object. On failure answers 400/415 problem
- * (malformed-json, not an object, wrong content type) and returns KR_EINVAL.
+ * (malformed-json: empty, invalid JSON incl. duplicate keys, invalid UTF-8
+ * and \u0000 with line/column in the detail, not an object, nested deeper
+ * than 32; unsupported-media-type: wrong content type) and returns KR_EINVAL.
  * *out is owned by the caller (json_decref). Requires Content-Type
  * application/json (parameters allowed). */
 int api_body_object(struct http_request *req, struct http_response *res, json_t **out);
@@ -83,15 +100,18 @@ struct api_field {
 	enum api_ftype type;
 	bool required;
 	size_t max_len;          /* AF_STRING/AF_TEXT/AF_STRING_ARRAY items; 0 = 200 */
-	int64_t min, max;        /* AF_INT */
-	int max_items;           /* arrays */
+	int64_t min, max;        /* AF_INT; both 0 = any integer */
+	int max_items;           /* arrays; 0 = 64 */
 	int (*parse)(const char *); /* AF_ENUM */
 };
 
 /* Checks obj against the table: unknown fields, missing required fields,
  * wrong types, lengths, ranges, enum values, invalid UTF-8. On any problem
  * answers 422 problem "validation" with one errors[] entry per field and
- * returns KR_EINVAL. fields ends with an entry whose name is NULL. */
+ * returns KR_EINVAL. fields ends with an entry whose name is NULL.
+ * A JSON null counts as absent. Required AF_STRING/AF_TEXT must not be
+ * empty; AF_STRING_ARRAY items never. A bad array item is named
+ * "field[i]". At most 50 errors are listed. */
 int api_validate(json_t *obj, const struct api_field *fields, struct http_response *res);
 
 /* Getters for already validated objects; return the default when absent. */
@@ -111,7 +131,8 @@ int api_get_str_array(json_t *obj, const char *name, char *out, int max, size_t 
  * "bad-query" for unknown parameters and returns KR_EINVAL. NULL-terminated. */
 int api_query_allow(struct http_request *req, struct http_response *res,
 		    const char *const *allowed);
-/* Integer query parameter in [min,max]; absent -> def; bad -> 400 problem. */
+/* Integer query parameter in [min,max]; absent -> def; bad -> 400 problem.
+ * The parameter named "cursor" is always at least 1. */
 int api_query_int(struct http_request *req, struct http_response *res, const char *name,
 		  int64_t min, int64_t max, int64_t def, int64_t *out);
 /* Enum query parameter; absent -> -1; bad -> 400 problem. */
@@ -127,8 +148,10 @@ int api_path_id(struct http_request *req, struct http_response *res, int i, int6
 /* ---- answers (common.c) ---- */
 
 /* Maps a store/core status to a problem answer: ENOTFOUND 404, ECONFLICT
- * 409, EINVAL 422, EFORBIDDEN 403, ELIMIT 413, EBUSY 429, others 500
- * (logged once here). Returns status unchanged. */
+ * 409, EINVAL 422 (with an empty errors[]), EFORBIDDEN 403, ELIMIT 413,
+ * EBUSY 429, EAUTH 401, others 500 (logged once here; the detail goes to
+ * the log, not to the client). detail NULL = a generic sentence. Returns
+ * status unchanged. */
 int api_fail(struct http_response *res, int status, const char *detail);
 int api_not_found(struct http_response *res);          /* 404 "not-found" */
 int api_forbidden(struct http_response *res, const char *detail); /* 403 */

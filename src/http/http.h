@@ -52,10 +52,21 @@ struct http_response {
 	char *header_values[HTTP_MAX_RESP_HEADERS]; /* owned */
 };
 
-/* Adds a response header (copied); KR_ELIMIT past HTTP_MAX_RESP_HEADERS. */
+/* Adds a response header (copied); KR_ELIMIT past HTTP_MAX_RESP_HEADERS,
+ * KR_EINVAL for a name that is not a token or a value with CR/LF. A header
+ * the handler sets replaces the server's default of the same name (e.g. a
+ * page's own Content-Security-Policy). */
 int http_response_header(struct http_response *res, const char *name, const char *value);
+/* Value of a header added with http_response_header (case-insensitive), or NULL. */
+const char *http_response_header_get(const struct http_response *res, const char *name);
+/* An empty response (status 0 = not filled). The server does this before
+ * calling a handler; tests and tools that call handlers directly use it too. */
+void http_response_init(struct http_response *res);
+/* Frees the body and headers; res is empty (as after init) afterwards. */
+void http_response_release(struct http_response *res);
 /* Sets status and a JSON body (serialised compactly); takes the reference
- * of j (json_decref'd here). */
+ * of j (json_decref'd here; j NULL gives KR_ENOMEM). Setters replace any
+ * earlier body; on failure res is left as it was. */
 int http_json(struct http_response *res, int status, json_t *j);
 /* Sets status and a text body with the given content type. */
 int http_text(struct http_response *res, int status, const char *content_type,
@@ -82,22 +93,48 @@ struct http_config {
 
 struct http_server;
 
-/* Creates a server (not yet listening). *out owned by caller: http_server_free(). */
+/* Limits applied before any handler runs, each answered as problem+json
+ * with the default headers: a Content-Length above max_body, or a chunked
+ * body growing past it, 413 "payload-too-large" (the former without
+ * reading the body); more than 100 request headers 431 "too-many-headers";
+ * more than 64 query parameters 400 "bad-query". The request line and
+ * header lines together are bounded by a 64 KiB per-connection memory
+ * limit (libmicrohttpd answers past it itself).
+ *
+ * Every answer carries X-Content-Type-Options: nosniff, Cache-Control:
+ * no-store, Referrer-Policy: no-referrer, X-Frame-Options: DENY and
+ * Content-Security-Policy: default-src 'none'; frame-ancestors 'none',
+ * unless the handler set the same header itself. A handler that returns
+ * without a status in res (whatever it returns) answers 500 "internal",
+ * logged once; an answer with a status is sent even if the handler
+ * returned an error. One access log line per request at info level:
+ * method, path (escaped), status, milliseconds.
+ *
+ * Creates a server (not yet listening). address must be an IPv4 or IPv6
+ * literal (else KR_EINVAL). *out owned by caller: http_server_free(). */
 int http_server_new(const struct http_config *cfg, struct http_server **out);
 /* Routes: pattern segments starting with ':' capture into req->params.
  * A path that matches a pattern but not its method answers 405 with Allow.
- * No match answers 404 problem+json. Routes are tried in order added. */
+ * No match answers 404 problem+json. Routes are tried in order added.
+ * Segments match exactly (case-sensitive); ":x" needs a non-empty segment;
+ * a trailing slash never matches. HEAD is not implied by GET. method is
+ * upper-case letters; pattern starts with '/', has no empty segments and
+ * at most HTTP_MAX_PARAMS parameters (else KR_EINVAL). Routes may only be
+ * added while the server is not running (else KR_EINVAL). */
 int http_route(struct http_server *srv, const char *method, const char *pattern,
 	       http_handler fn, void *ctx);
 /* Called for every request before routing; may fill res and return 1 to
- * answer without routing (e.g. rate limits), 0 to continue. Optional. */
+ * answer without routing (e.g. rate limits), 0 to continue (anything it put
+ * in res is then dropped). A negative return is a failure: its answer, or
+ * 500 when it gave none. Optional. */
 void http_set_before(struct http_server *srv, http_handler fn, void *ctx);
 /* The registered routes, in order (for `kring routes` and tests). Pointers
  * stay valid while srv lives. */
 int http_route_count(const struct http_server *srv);
 void http_route_get(const struct http_server *srv, int i, const char **method,
 		    const char **pattern);
-/* Starts listening on its own thread. */
+/* Starts listening on its own thread. KR_EINVAL if running, KR_EIO if the
+ * address cannot be bound. */
 int http_server_start(struct http_server *srv);
 /* The port actually bound (useful with port 0). */
 int http_server_port(const struct http_server *srv);
