@@ -46,6 +46,9 @@ int store_backup(struct store *s, const char *dest_path);
 int store_check(struct store *s);
 /* Name of the backend ("sqlite"). */
 const char *store_backend(struct store *s);
+/* Text of the backend's last failure, for the boundary's log (never shown
+ * to clients); static or owned by s, valid until the next call; never NULL. */
+const char *store_errmsg(struct store *s);
 
 int store_begin(struct store *s);
 int store_commit(struct store *s);
@@ -87,7 +90,8 @@ void store_person_free(struct core_person *arr, size_t n);
 int store_person_count(struct store *s, int64_t *n);
 
 /* ---- communities ---- */
-/* create: c->guidelines_version is set to 1. */
+/* create: c->guidelines_version is set to 1; max_primary 0 means the
+ * default 2 (c->max_primary receives it). */
 int store_community_create(struct store *s, struct core_community *c);
 int store_community_get(struct store *s, int64_t id, struct core_community *out);
 /* update: name, description, max_primary, default_tlp, kind; if guidelines
@@ -113,7 +117,9 @@ void store_membership_free(struct core_membership *arr);
 
 /* ---- representatives ---- */
 /* Insert or update (community_id, person_id). Does not check limits: the
- * caller (core rules) does, inside a transaction. */
+ * caller (core rules) does, inside a transaction. r->org_id is ignored: the
+ * org_id read back is always the person's current organisation. A second
+ * chair, vice-chair or secretary in one community is KR_ECONFLICT. */
 int store_rep_set(struct store *s, const struct core_representative *r);
 int store_rep_remove(struct store *s, int64_t community_id, int64_t person_id);
 int store_rep_get(struct store *s, int64_t community_id, int64_t person_id,
@@ -131,7 +137,9 @@ int store_guidelines_accepted(struct store *s, int64_t community_id, int64_t per
 			      int *version);
 
 /* ---- admission ---- */
-int store_application_create(struct store *s, struct core_application *a); /* sets id, created */
+/* Sets id, created. KR_ECONFLICT if the organisation already has a pending
+ * application in that community. */
+int store_application_create(struct store *s, struct core_application *a);
 int store_application_get(struct store *s, int64_t id, struct core_application *out);
 int store_application_set_status(struct store *s, int64_t id, enum app_status st,
 				 int64_t decided);
