@@ -1,1 +1,250 @@
-/* placeholder: src/util/config.c */
+/* config.c - defaults, config file and KRING_* environment for kring. */
+#include "util/config.h"
+#include "util/err.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/banned.h"
+
+/* A config line longer than this is an error, not silently split. */
+#define CONFIG_LINE_MAX 4096
+
+static const char *const level_names[] = { "debug", "info", "warn", "error" };
+
+void config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof *c);
+	snprintf(c->listen, sizeof c->listen, "%s", "127.0.0.1:8080");
+	snprintf(c->data_dir, sizeof c->data_dir, "%s", "./kring-data");
+	snprintf(c->log_level, sizeof c->log_level, "%s", "info");
+	c->max_body = 1048576;
+	c->session_ttl_s = 43200;
+}
+
+/* Plain decimal digits only: no sign, no blanks, no hex, no overflow. */
+static int parse_long(const char *s, long min, long max, long *out)
+{
+	if (!*s)
+		return KR_EINVAL;
+	long v = 0;
+	for (const char *p = s; *p; p++) {
+		if (!isdigit((unsigned char)*p))
+			return KR_EINVAL;
+		if (v > (max - (*p - '0')) / 10)
+			return KR_EINVAL;
+		v = v * 10 + (*p - '0');
+	}
+	if (v < min || v > max)
+		return KR_EINVAL;
+	*out = v;
+	return 0;
+}
+
+int config_split_listen(const char *listen, char *host, size_t hostlen, int *port)
+{
+	const char *h, *colon;
+	size_t hl;
+	if (!listen || hostlen == 0)
+		return KR_EINVAL;
+	if (listen[0] == '[') {
+		const char *close = strchr(listen, ']');
+		if (!close || close[1] != ':')
+			return KR_EINVAL;
+		h = listen + 1;
+		hl = (size_t)(close - h);
+		colon = close + 1;
+	} else {
+		colon = strrchr(listen, ':');
+		if (!colon)
+			return KR_EINVAL;
+		h = listen;
+		hl = (size_t)(colon - h);
+		/* an unbracketed IPv6 address is ambiguous */
+		if (memchr(h, ':', hl))
+			return KR_EINVAL;
+	}
+	if (hl == 0 || hl >= hostlen)
+		return KR_EINVAL;
+	const char *ps = colon + 1;
+	size_t pl = strlen(ps);
+	if (pl == 0 || pl > 5)
+		return KR_EINVAL;
+	long p;
+	if (parse_long(ps, 0, 65535, &p))
+		return KR_EINVAL;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	*port = (int)p;
+	return 0;
+}
+
+bool config_host_is_ip(const char *host)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+	return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
+}
+
+int config_set(struct config *c, const char *key, const char *value, char *err, size_t errlen)
+{
+	long v;
+	if (strcmp(key, "listen") == 0) {
+		char host[128];
+		int port;
+		if (strlen(value) >= sizeof c->listen ||
+		    config_split_listen(value, host, sizeof host, &port)) {
+			snprintf(err, errlen,
+				 "listen: expected HOST:PORT or [IPv6]:PORT, got '%.100s'", value);
+			return KR_EINVAL;
+		}
+		snprintf(c->listen, sizeof c->listen, "%s", value);
+		return 0;
+	}
+	if (strcmp(key, "data") == 0) {
+		if (!*value || strlen(value) >= sizeof c->data_dir) {
+			snprintf(err, errlen, "data: expected a directory path of 1..%zu bytes",
+				 sizeof c->data_dir - 1);
+			return KR_EINVAL;
+		}
+		snprintf(c->data_dir, sizeof c->data_dir, "%s", value);
+		return 0;
+	}
+	if (strcmp(key, "log_level") == 0) {
+		for (size_t i = 0; i < sizeof level_names / sizeof level_names[0]; i++) {
+			if (strcmp(value, level_names[i]) == 0) {
+				snprintf(c->log_level, sizeof c->log_level, "%s", value);
+				return 0;
+			}
+		}
+		snprintf(err, errlen, "log_level: expected debug, info, warn or error, got '%.40s'",
+			 value);
+		return KR_EINVAL;
+	}
+	if (strcmp(key, "max_body") == 0) {
+		if (parse_long(value, CONFIG_MAX_BODY_MIN, CONFIG_MAX_BODY_MAX, &v)) {
+			snprintf(err, errlen, "max_body: expected bytes in %ld..%ld, got '%.40s'",
+				 CONFIG_MAX_BODY_MIN, CONFIG_MAX_BODY_MAX, value);
+			return KR_EINVAL;
+		}
+		c->max_body = v;
+		return 0;
+	}
+	if (strcmp(key, "session_ttl") == 0) {
+		if (parse_long(value, CONFIG_SESSION_TTL_MIN, CONFIG_SESSION_TTL_MAX, &v)) {
+			snprintf(err, errlen,
+				 "session_ttl: expected seconds in %ld..%ld, got '%.40s'",
+				 CONFIG_SESSION_TTL_MIN, CONFIG_SESSION_TTL_MAX, value);
+			return KR_EINVAL;
+		}
+		c->session_ttl_s = v;
+		return 0;
+	}
+	snprintf(err, errlen, "unknown key '%.60s'", key);
+	return KR_EINVAL;
+}
+
+static char *trim(char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+		s[--n] = '\0';
+	return s;
+}
+
+int config_load_file(struct config *c, const char *path, char *err, size_t errlen)
+{
+	char line[CONFIG_LINE_MAX + 2];
+	char msg[256];
+	int r = 0;
+	long lineno = 0;
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, errlen, "cannot read config file %.200s: %s", path, strerror(errno));
+		return KR_EIO;
+	}
+	while (fgets(line, sizeof line, f)) {
+		lineno++;
+		size_t n = strlen(line);
+		if (n == sizeof line - 1 && line[n - 1] != '\n') {
+			snprintf(err, errlen, "%.200s:%ld: line longer than %d bytes", path, lineno,
+				 CONFIG_LINE_MAX);
+			r = KR_EINVAL;
+			goto out;
+		}
+		char *s = trim(line);
+		if (*s == '\0' || *s == '#')
+			continue;
+		char *eq = strchr(s, '=');
+		if (!eq) {
+			snprintf(err, errlen, "%.200s:%ld: expected 'key = value'", path, lineno);
+			r = KR_EINVAL;
+			goto out;
+		}
+		*eq = '\0';
+		char *key = trim(s);
+		char *value = trim(eq + 1);
+		size_t vl = strlen(value);
+		if (vl >= 2 && value[0] == '"' && value[vl - 1] == '"') {
+			value[vl - 1] = '\0';
+			value++;
+		}
+		if (config_set(c, key, value, msg, sizeof msg)) {
+			snprintf(err, errlen, "%.200s:%ld: %s", path, lineno, msg);
+			r = KR_EINVAL;
+			goto out;
+		}
+	}
+	if (ferror(f)) {
+		snprintf(err, errlen, "cannot read config file %.200s", path);
+		r = KR_EIO;
+	}
+out:
+	fclose(f);
+	return r;
+}
+
+int config_load_env(struct config *c, char *err, size_t errlen)
+{
+	static const struct {
+		const char *var;
+		const char *key;
+	} vars[] = {
+		{ "KRING_LISTEN", "listen" },       { "KRING_DATA", "data" },
+		{ "KRING_LOG_LEVEL", "log_level" }, { "KRING_MAX_BODY", "max_body" },
+		{ "KRING_SESSION_TTL", "session_ttl" },
+	};
+	char msg[256];
+	for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+		const char *v = getenv(vars[i].var);
+		if (!v || !*v)
+			continue;
+		if (config_set(c, vars[i].key, v, msg, sizeof msg)) {
+			snprintf(err, errlen, "%s: %s", vars[i].var, msg);
+			return KR_EINVAL;
+		}
+	}
+	return 0;
+}
+
+void config_db_path(const struct config *c, char *out, size_t n)
+{
+	size_t l = strlen(c->data_dir);
+	const char *sep = (l && c->data_dir[l - 1] == '/') ? "" : "/";
+	snprintf(out, n, "%s%skring.db", c->data_dir, sep);
+}
+
+enum log_level config_log_level(const struct config *c)
+{
+	for (size_t i = 0; i < sizeof level_names / sizeof level_names[0]; i++) {
+		if (strcmp(c->log_level, level_names[i]) == 0)
+			return (enum log_level)i;
+	}
+	return LOG_INFO;
+}

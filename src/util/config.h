@@ -4,7 +4,15 @@
 #ifndef KR_CONFIG_H
 #define KR_CONFIG_H
 
+#include "util/log.h"
+
+#include <stdbool.h>
 #include <stddef.h>
+
+#define CONFIG_MAX_BODY_MIN 1024L
+#define CONFIG_MAX_BODY_MAX (1024L * 1024 * 1024)
+#define CONFIG_SESSION_TTL_MIN 60L
+#define CONFIG_SESSION_TTL_MAX (366L * 24 * 3600)
 
 struct config {
 	char listen[128];      /* KRING_LISTEN, "listen", default "127.0.0.1:8080" */
@@ -16,14 +24,31 @@ struct config {
 
 /* Fills defaults. */
 void config_defaults(struct config *c);
-/* Reads a config file; lines "key = value", '#' comments. Unknown keys and
- * bad values are errors: returns KR_EINVAL with a message in err (one line). */
+/* Sets one key ("listen", "data", "log_level", "max_body", "session_ttl")
+ * from text, validating it: listen must split (config_split_listen), data
+ * is non-empty and fits, log_level is one of the four names, max_body is
+ * CONFIG_MAX_BODY_MIN..CONFIG_MAX_BODY_MAX, session_ttl is
+ * CONFIG_SESSION_TTL_MIN..CONFIG_SESSION_TTL_MAX (plain decimal digits).
+ * 0, or KR_EINVAL with a one-line message in err; c is unchanged then. */
+int config_set(struct config *c, const char *key, const char *value, char *err, size_t errlen);
+/* Reads a config file; lines "key = value", '#' comments, blank lines;
+ * surrounding blanks and one pair of double quotes around the value are
+ * removed. Unknown keys and bad values are errors: returns KR_EINVAL with a
+ * message "FILE:LINE: ..." in err (one line); KR_EIO when the file cannot be
+ * read. Keys set before the failing line stay set. */
 int config_load_file(struct config *c, const char *path, char *err, size_t errlen);
-/* Applies KRING_* environment variables; same error contract. */
+/* Applies KRING_* environment variables (KRING_LISTEN, KRING_DATA,
+ * KRING_LOG_LEVEL, KRING_MAX_BODY, KRING_SESSION_TTL; an empty variable
+ * counts as unset); same error contract, the message names the variable. */
 int config_load_env(struct config *c, char *err, size_t errlen);
-/* Splits listen "host:port" / "[v6]:port"; 0 or KR_EINVAL. host gets at most hostlen-1 chars. */
+/* Splits listen "host:port" / "[v6]:port"; 0 or KR_EINVAL. host gets at most hostlen-1 chars.
+ * The port is 0..65535 (0 = any free port); the host must be non-empty. */
 int config_split_listen(const char *listen, char *host, size_t hostlen, int *port);
+/* True if host is a literal IPv4 or IPv6 address (no names, no brackets). */
+bool config_host_is_ip(const char *host);
 /* Path of the SQLite file inside data_dir into out. */
 void config_db_path(const struct config *c, char *out, size_t n);
+/* The log level named by c->log_level (LOG_INFO if it names none). */
+enum log_level config_log_level(const struct config *c);
 
 #endif

@@ -91,8 +91,11 @@ void strbuf_release(struct strbuf *sb)
 
 char *strbuf_detach(struct strbuf *sb, size_t *len)
 {
-	if (!sb->buf && grow(sb, 0))
-		return NULL;
+	if (!sb->buf) {
+		if (grow(sb, 0))
+			return NULL;
+		sb->buf[0] = '\0';
+	}
 	char *s = sb->buf;
 	if (len)
 		*len = sb->len;

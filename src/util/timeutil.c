@@ -3,6 +3,7 @@
 #include "util/err.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -52,6 +53,13 @@ static int64_t days_from_civil(int y, int m, int d)
 	return era * 146097 + doe - 719468;
 }
 
+static int days_in_month(int y, int m)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	return m == 2 && leap ? 29 : days[m - 1];
+}
+
 int time_parse_rfc3339(const char *s, int64_t *ms)
 {
 	int y, mo, d, h = 0, mi = 0, se = 0, frac = 0;
@@ -59,7 +67,7 @@ int time_parse_rfc3339(const char *s, int64_t *ms)
 	if (len < 10 || digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) ||
 	    s[7] != '-' || digits(s + 8, 2, &d))
 		return KR_EINVAL;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31)
+	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo))
 		return KR_EINVAL;
 	const char *p = s + 10;
 	int64_t off = 0;
