@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""test_apib.py - black-box tests of the report resources (reports, versions,
+"""test_reports.py - black-box tests of the report resources (reports, versions,
 comments, indicators), health and the OpenAPI document.
 
-    python3 test_apib.py /path/to/kring
+    python3 test_reports.py /path/to/kring
 
 Uses tests/api/kringtest.py (the shared harness). When jsonschema and
 openapi_spec_validator are importable, the OpenAPI document is validated and
