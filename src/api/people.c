@@ -397,6 +397,14 @@ static int h_patch(struct http_request *req, struct http_response *res, void *ct
 		if (r)
 			goto fail;
 	}
+	/* A new password or a disabled account ends the person's other
+	 * sessions at once; the caller's own session survives its own change. */
+	if (pw || p.disabled) {
+		const char *keep = self && !c.via_token && !p.disabled ? c.session_hash : NULL;
+		r = store_session_delete_person(a->store, p.id, keep);
+		if (r)
+			goto fail;
+	}
 	r = api_audit(a, &c, req, AUDIT_WRITE, 0, "person", p.id,
 		      pw ? "update password" : "update");
 	if (r)

@@ -3094,6 +3094,27 @@ static int sq_session_purge(struct store *s, int64_t now)
 	                 false);
 }
 
+static int sq_session_delete_person(struct store *s, int64_t person_id, const char *keep_hash)
+{
+	struct sq *q = sq_of(s);
+	sqlite3_stmt *st = NULL;
+	enum txmode m;
+	int r = op_begin(q, &m);
+	if (r)
+		return r;
+	r = prep(q, "DELETE FROM sessions WHERE person_id = ?1 AND hash <> ?2", &st);
+	if (!r) {
+		struct bind b = bind_start(q, st);
+		b_i64(&b, person_id);
+		b_str(&b, keep_hash);
+		r = bind_end(&b);
+	}
+	if (!r)
+		r = step_done(q, st);
+	sqlite3_finalize(st);
+	return op_end(q, m, r);
+}
+
 /* ---- API tokens ---- */
 
 #define TOKEN_COLS "id, person_id, name, scope, hash, prefix, created, expires, last_used, revoked"
@@ -3422,6 +3443,7 @@ static const struct store_ops sqlite_ops = {
     .session_get = sq_session_get,
     .session_delete = sq_session_delete,
     .session_purge = sq_session_purge,
+    .session_delete_person = sq_session_delete_person,
     .token_create = sq_token_create,
     .token_get_by_hash = sq_token_get_by_hash,
     .token_get = sq_token_get,

@@ -638,6 +638,13 @@ int store_session_delete(struct store *s, const char *hash)
 	return s->ops->session_delete(s, hash);
 }
 
+int store_session_delete_person(struct store *s, int64_t person_id, const char *keep_hash)
+{
+	if (!s || person_id <= 0)
+		return KR_EINVAL;
+	return s->ops->session_delete_person(s, person_id, keep_hash ? keep_hash : "");
+}
+
 int store_session_purge(struct store *s, int64_t now)
 {
 	if (!s)

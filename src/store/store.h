@@ -240,6 +240,9 @@ int store_session_create(struct store *s, const struct store_session *ss);
 int store_session_get(struct store *s, const char *hash, struct store_session *out);
 int store_session_delete(struct store *s, const char *hash);
 int store_session_purge(struct store *s, int64_t now); /* delete expired */
+/* Ends every session of a person except the one whose hash is keep_hash
+ * (NULL or "" = end all): after a password change or when disabled. */
+int store_session_delete_person(struct store *s, int64_t person_id, const char *keep_hash);
 
 struct store_token {
 	int64_t id;

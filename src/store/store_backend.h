@@ -121,6 +121,7 @@ struct store_ops {
 	int (*session_get)(struct store *s, const char *hash, struct store_session *out);
 	int (*session_delete)(struct store *s, const char *hash);
 	int (*session_purge)(struct store *s, int64_t now);
+	int (*session_delete_person)(struct store *s, int64_t person_id, const char *keep_hash);
 
 	int (*token_create)(struct store *s, struct store_token *t);
 	int (*token_get_by_hash)(struct store *s, const char *hash, struct store_token *out);
@@ -136,5 +137,19 @@ struct store_ops {
 struct store {
 	const struct store_ops *ops;
 };
+
+/* The connection of a SQLite store, for the SQLite backend's other files
+ * (sqlite_web.c). The handle of sqlite.c starts with struct store followed
+ * by its sqlite3 pointer; this mirrors exactly that head. Only valid when
+ * strcmp(store_backend(s), "sqlite") == 0. */
+struct sqlite3;
+struct store_sqlite_head {
+	struct store base;
+	struct sqlite3 *db;
+};
+static inline struct sqlite3 *store_sqlite_db(struct store *s)
+{
+	return ((struct store_sqlite_head *)(void *)s)->db;
+}
 
 #endif

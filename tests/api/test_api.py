@@ -269,10 +269,17 @@ def main(kt):
     r = req("PATCH", "/people/%d" % w.pid("a2"), {"password": "a brand new secret 99"},
             token=w.token("a2"))
     ck.status(r, (403, 422), "self password change without current_password")
+    r = req("POST", "/auth/login", {"email": w.people["a2"]["email"], "password": K.PASSWORD})
+    other_session = r.data["token"] if ck.status(r, 200, "a2 opens a second session") else None
     r = req("PATCH", "/people/%d" % w.pid("a2"), {"password": "a brand new secret 99",
                                                   "current_password": K.PASSWORD},
             token=w.token("a2"))
     ck.status(r, 200, "self password change")
+    if other_session:
+        ck.problem(req("GET", "/me", token=other_session),
+                   "another session ends with a password change", 401)
+    ck.status(req("GET", "/me", token=w.token("a2")), 200,
+              "the session that changed the password goes on")
     r = req("POST", "/auth/login", {"email": w.people["a2"]["email"],
                                     "password": "a brand new secret 99"})
     if ck.status(r, 200, "login with the new password"):

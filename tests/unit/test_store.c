@@ -366,7 +366,8 @@ static void newer_or_foreign_store_is_refused(void **state)
 	assert_int_equal(store_open_sqlite(f->path, &s), KR_EINVAL);
 	assert_null(s);
 
-	assert_int_equal(raw_exec(f->path, "UPDATE schema_migrations SET name = '001_init.sql'"),
+	assert_int_equal(raw_exec(f->path, "UPDATE schema_migrations SET name = '001_init.sql' "
+	                                  "WHERE version = 1"),
 	                 SQLITE_OK);
 	assert_int_equal(store_open_sqlite(f->path, &f->s), 0);
 }
@@ -1376,6 +1377,24 @@ static void sessions_round_trip(void **state)
 
 	memset(ss.hash, 'X', 64); /* not hex */
 	assert_int_equal(store_session_create(f->s, &ss), KR_ECONFLICT);
+
+	/* Ending a person's sessions keeps only the named one. */
+	struct store_session s1 = {.person_id = w.person, .created = 100, .expires = 9000};
+	memset(s1.csrf, 'c', 64);
+	struct store_session s2 = s1, s3 = s1;
+	memset(s1.hash, '1', 64);
+	memset(s2.hash, '2', 64);
+	memset(s3.hash, '3', 64);
+	assert_int_equal(store_session_create(f->s, &s1), 0);
+	assert_int_equal(store_session_create(f->s, &s2), 0);
+	assert_int_equal(store_session_create(f->s, &s3), 0);
+	assert_int_equal(store_session_delete_person(f->s, w.person, s2.hash), 0);
+	assert_int_equal(store_session_get(f->s, s1.hash, &g), KR_ENOTFOUND);
+	assert_int_equal(store_session_get(f->s, s2.hash, &g), 0);
+	assert_int_equal(store_session_get(f->s, s3.hash, &g), KR_ENOTFOUND);
+	assert_int_equal(store_session_delete_person(f->s, w.person, NULL), 0);
+	assert_int_equal(store_session_get(f->s, s2.hash, &g), KR_ENOTFOUND);
+	assert_int_equal(store_session_delete_person(f->s, 0, NULL), KR_EINVAL);
 }
 
 static void tokens_round_trip(void **state)
