@@ -34,8 +34,9 @@
 #define LIKE_MAX        8192 /* bytes of an escaped text filter */
 
 struct sq {
-	struct store base; /* first, so that a struct store * is a struct sq * */
-	sqlite3 *db;
+	/* First, so that a struct store * is a struct sq *; the head is the
+	 * layout store_sqlite_db() (store_backend.h) reads for sqlite_*.c. */
+	struct store_sqlite_head head;
 	bool in_tx;    /* the caller's transaction (store_begin) is open */
 	char err[256]; /* text of the last failure, for store_errmsg() */
 };
@@ -52,7 +53,7 @@ static struct sq *sq_of(struct store *s)
 /* Maps a SQLite result code to a status and keeps SQLite's text. */
 static int sq_fail(struct sq *q, int rc)
 {
-	snprintf(q->err, sizeof q->err, "%s", sqlite3_errmsg(q->db));
+	snprintf(q->err, sizeof q->err, "%s", sqlite3_errmsg(q->head.db));
 	switch (rc & 0xff) {
 	case SQLITE_CONSTRAINT:
 		return KR_ECONFLICT;
@@ -74,7 +75,7 @@ static int sq_err(struct sq *q, int status, const char *what)
 
 static int prep(struct sq *q, const char *sql, sqlite3_stmt **st)
 {
-	int rc = sqlite3_prepare_v2(q->db, sql, -1, st, NULL);
+	int rc = sqlite3_prepare_v2(q->head.db, sql, -1, st, NULL);
 	if (rc != SQLITE_OK) {
 		sqlite3_finalize(*st);
 		*st = NULL;
@@ -86,14 +87,14 @@ static int prep(struct sq *q, const char *sql, sqlite3_stmt **st)
 /* Runs constant SQL without values (PRAGMAs, transaction control, DDL). */
 static int exec(struct sq *q, const char *sql)
 {
-	int rc = sqlite3_exec(q->db, sql, NULL, NULL, NULL);
+	int rc = sqlite3_exec(q->head.db, sql, NULL, NULL, NULL);
 	return rc == SQLITE_OK ? 0 : sq_fail(q, rc);
 }
 
 /* Clean-up SQL whose failure must not replace the error being reported. */
 static void exec_quiet(struct sq *q, const char *sql)
 {
-	(void)sqlite3_exec(q->db, sql, NULL, NULL, NULL);
+	(void)sqlite3_exec(q->head.db, sql, NULL, NULL, NULL);
 }
 
 /* Steps st once: *row tells whether a row is available. */
@@ -129,7 +130,7 @@ static int step_changed(struct sq *q, sqlite3_stmt *st)
 	int r = step_done(q, st);
 	if (r)
 		return r;
-	return sqlite3_changes(q->db) > 0 ? 0 : KR_ENOTFOUND;
+	return sqlite3_changes(q->head.db) > 0 ? 0 : KR_ENOTFOUND;
 }
 
 /* Makes st ready for another round of bindings. */
@@ -337,7 +338,7 @@ enum txmode { TX_OWN, TX_SAVEPOINT };
  * transaction (the caller's, or an enclosing operation's) is open. */
 static int op_begin(struct sq *q, enum txmode *m)
 {
-	if (sqlite3_get_autocommit(q->db)) {
+	if (sqlite3_get_autocommit(q->head.db)) {
 		*m = TX_OWN;
 		return exec(q, "BEGIN IMMEDIATE");
 	}
@@ -355,7 +356,7 @@ static int op_end(struct sq *q, enum txmode m, int r)
 		if (!r)
 			return 0;
 	}
-	if (sqlite3_get_autocommit(q->db))
+	if (sqlite3_get_autocommit(q->head.db))
 		return r; /* SQLite already rolled the whole transaction back */
 	if (m == TX_OWN) {
 		exec_quiet(q, "ROLLBACK");
@@ -371,7 +372,7 @@ static int op_end(struct sq *q, enum txmode m, int r)
 static int rd_begin(struct sq *q, bool *own)
 {
 	*own = false;
-	if (!sqlite3_get_autocommit(q->db))
+	if (!sqlite3_get_autocommit(q->head.db))
 		return 0;
 	int r = exec(q, "BEGIN");
 	if (!r)
@@ -381,7 +382,7 @@ static int rd_begin(struct sq *q, bool *own)
 
 static void rd_end(struct sq *q, bool own)
 {
-	if (own && !sqlite3_get_autocommit(q->db))
+	if (own && !sqlite3_get_autocommit(q->head.db))
 		exec_quiet(q, "COMMIT");
 }
 
@@ -402,10 +403,10 @@ static int sq_commit(struct store *s)
 	if (!q->in_tx)
 		return sq_err(q, KR_EINVAL, "no transaction is open");
 	q->in_tx = false;
-	if (sqlite3_get_autocommit(q->db))
+	if (sqlite3_get_autocommit(q->head.db))
 		return sq_err(q, KR_EIO, "the transaction was rolled back by the database");
 	int r = exec(q, "COMMIT");
-	if (r && !sqlite3_get_autocommit(q->db))
+	if (r && !sqlite3_get_autocommit(q->head.db))
 		exec_quiet(q, "ROLLBACK");
 	return r;
 }
@@ -416,7 +417,7 @@ static int sq_rollback(struct store *s)
 	if (!q->in_tx)
 		return sq_err(q, KR_EINVAL, "no transaction is open");
 	q->in_tx = false;
-	if (sqlite3_get_autocommit(q->db))
+	if (sqlite3_get_autocommit(q->head.db))
 		return 0;
 	return exec(q, "ROLLBACK");
 }
@@ -652,7 +653,7 @@ static int sq_migrate(struct store *s, int *applied)
 		if (!r)
 			r = exec(q, "COMMIT");
 		if (r) {
-			if (!sqlite3_get_autocommit(q->db))
+			if (!sqlite3_get_autocommit(q->head.db))
 				exec_quiet(q, "ROLLBACK");
 			break;
 		}
@@ -696,11 +697,11 @@ static int pragma_text(struct sq *q, const char *sql, char *out, size_t n)
 static int sq_configure(struct sq *q)
 {
 	char val[32];
-	sqlite3_busy_timeout(q->db, BUSY_TIMEOUT_MS);
+	sqlite3_busy_timeout(q->head.db, BUSY_TIMEOUT_MS);
 	/* No writes to the schema through PRAGMAs, no side effects from
 	 * functions in the schema: a damaged or hostile file stays data. */
-	sqlite3_db_config(q->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
-	sqlite3_db_config(q->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)NULL);
+	sqlite3_db_config(q->head.db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
+	sqlite3_db_config(q->head.db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)NULL);
 	int r = pragma_text(q, "PRAGMA journal_mode = WAL", val, sizeof val);
 	if (r)
 		return r;
@@ -727,28 +728,28 @@ int store_open_sqlite(const char *path, struct store **out)
 	struct sq *q = kr_calloc(1, sizeof *q);
 	if (!q)
 		return KR_ENOMEM;
-	q->base.ops = &sqlite_ops;
+	q->head.base.ops = &sqlite_ops;
 	int r;
-	int rc = sqlite3_open_v2(path, &q->db,
+	int rc = sqlite3_open_v2(path, &q->head.db,
 	                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	                             SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_EXRESCODE,
 	                         NULL);
 	if (rc != SQLITE_OK) {
-		r = q->db ? sq_fail(q, rc) : KR_ENOMEM;
+		r = q->head.db ? sq_fail(q, rc) : KR_ENOMEM;
 		goto out;
 	}
 	r = sq_configure(q);
 	if (r)
 		goto out;
 	int applied = 0;
-	r = sq_migrate(&q->base, &applied);
+	r = sq_migrate(&q->head.base, &applied);
 out:
 	if (r) {
-		sqlite3_close_v2(q->db);
+		sqlite3_close_v2(q->head.db);
 		kr_free(q);
 		return r;
 	}
-	*out = &q->base;
+	*out = &q->head.base;
 	return 0;
 }
 
@@ -756,7 +757,7 @@ static void sq_close(struct store *s)
 {
 	struct sq *q = sq_of(s);
 	/* Closing with the caller's transaction open abandons it. */
-	sqlite3_close_v2(q->db);
+	sqlite3_close_v2(q->head.db);
 	kr_free(q);
 }
 
@@ -804,7 +805,7 @@ static int sq_backup(struct store *s, const char *dest_path)
 		r = dest ? sq_err(q, KR_EIO, sqlite3_errmsg(dest)) : KR_ENOMEM;
 		goto out;
 	}
-	bk = sqlite3_backup_init(dest, "main", q->db, "main");
+	bk = sqlite3_backup_init(dest, "main", q->head.db, "main");
 	if (!bk) {
 		r = sq_err(q, KR_EIO, sqlite3_errmsg(dest));
 		goto out;
@@ -968,7 +969,7 @@ static int sq_org_create(struct store *s, struct core_org *o)
 		r = step_done(q, st);
 	if (r)
 		goto out;
-	id = sqlite3_last_insert_rowid(q->db);
+	id = sqlite3_last_insert_rowid(q->head.db);
 	r = org_sectors_write(q, o, id);
 out:
 	sqlite3_finalize(st);
@@ -1170,7 +1171,7 @@ static int sq_person_create(struct store *s, struct core_person *p, const char *
 	r = bind_end(&b);
 	if (!r)
 		r = step_done(q, st);
-	id = sqlite3_last_insert_rowid(q->db);
+	id = sqlite3_last_insert_rowid(q->head.db);
 out:
 	sqlite3_finalize(st);
 	r = op_end(q, m, r);
@@ -1408,7 +1409,7 @@ static int sq_community_create(struct store *s, struct core_community *c)
 		r = step_done(q, st);
 	if (r)
 		goto out;
-	id = sqlite3_last_insert_rowid(q->db);
+	id = sqlite3_last_insert_rowid(q->head.db);
 	r = guidelines_history_add(q, id, 1, c->guidelines, now);
 out:
 	sqlite3_finalize(st);
@@ -1932,7 +1933,7 @@ static int sq_application_create(struct store *s, struct core_application *a)
 		r = step_done(q, st);
 	if (r)
 		goto out;
-	id = sqlite3_last_insert_rowid(q->db);
+	id = sqlite3_last_insert_rowid(q->head.db);
 	sqlite3_finalize(st);
 	st = NULL;
 	r = prep(
@@ -2416,7 +2417,7 @@ static int sq_report_create(struct store *s, struct core_report *rp,
 		r = step_done(q, st);
 	if (r)
 		goto out;
-	id = sqlite3_last_insert_rowid(q->db);
+	id = sqlite3_last_insert_rowid(q->head.db);
 	r = rcpt_write(q, id, rp);
 	if (!r)
 		r = version_write(q, id, 1, rp, now);
@@ -2686,7 +2687,7 @@ static int sq_comment_create(struct store *s, struct core_comment *c)
 	}
 	if (!r)
 		r = step_done(q, st);
-	id = sqlite3_last_insert_rowid(q->db);
+	id = sqlite3_last_insert_rowid(q->head.db);
 	sqlite3_finalize(st);
 	r = op_end(q, m, r);
 	if (!r) {
@@ -2779,7 +2780,7 @@ static int sq_indicator_add(struct store *s, struct core_indicator *in)
 	r = prep(q, SQL_INDICATOR_INSERT, &st);
 	if (!r)
 		r = indicator_insert(q, st, in->report_id, in, now);
-	id = sqlite3_last_insert_rowid(q->db);
+	id = sqlite3_last_insert_rowid(q->head.db);
 	sqlite3_finalize(st);
 	r = op_end(q, m, r);
 	if (!r) {
@@ -2930,7 +2931,7 @@ static int sq_audit_append(struct store *s, struct core_audit *a)
 	}
 	if (!r)
 		r = step_done(q, st);
-	id = sqlite3_last_insert_rowid(q->db);
+	id = sqlite3_last_insert_rowid(q->head.db);
 	sqlite3_finalize(st);
 	r = op_end(q, m, r);
 	if (!r) {
@@ -3164,7 +3165,7 @@ static int sq_token_create(struct store *s, struct store_token *t)
 	}
 	if (!r)
 		r = step_done(q, st);
-	id = sqlite3_last_insert_rowid(q->db);
+	id = sqlite3_last_insert_rowid(q->head.db);
 	sqlite3_finalize(st);
 	r = op_end(q, m, r);
 	if (!r) {
