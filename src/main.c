@@ -18,10 +18,19 @@
 #define KRING_VERSION "0.0.0"
 #endif
 
+/* cli/interop.c */
+extern const struct cli_command cli_cmd_import, cli_cmd_export;
+/* cli/notify.c, cli/constituency.c */
+extern const struct cli_command cli_cmd_notify_run, cli_cmd_notify_send,
+	cli_cmd_constituency_add, cli_cmd_constituency_load, cli_cmd_constituency_list;
+
 static const struct cli_command *const commands[] = {
 	&cli_cmd_init,      &cli_cmd_migrate,       &cli_cmd_serve,      &cli_cmd_demo,
 	&cli_cmd_org_add,   &cli_cmd_user_add,      &cli_cmd_community_add, &cli_cmd_member_add,
 	&cli_cmd_report_list, &cli_cmd_backup,      &cli_cmd_check,      &cli_cmd_routes,
+	&cli_cmd_import,    &cli_cmd_export,
+	&cli_cmd_constituency_add, &cli_cmd_constituency_load, &cli_cmd_constituency_list,
+	&cli_cmd_notify_run, &cli_cmd_notify_send,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -49,7 +58,9 @@ static void usage_all(FILE *out)
 	      "  --version        print the version\n"
 	      "\n"
 	      "Settings: defaults < config file < environment (KRING_LISTEN, KRING_DATA,\n"
-	      "KRING_LOG_LEVEL, KRING_MAX_BODY, KRING_SESSION_TTL) < flags.\n",
+	      "KRING_LOG_LEVEL, KRING_MAX_BODY, KRING_SESSION_TTL, KRING_SMTP_RELAY,\n"
+	      "KRING_SMTP_STARTTLS, KRING_NOTIFY_FROM, KRING_NOTIFY_DEDUP_WINDOW,\n"
+	      "KRING_NOTIFY_URL) < flags.\n",
 	      out);
 }
 

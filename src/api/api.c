@@ -34,7 +34,7 @@ int api_register(struct api *a, struct http_server *srv)
 		api_meta_register,        api_auth_register,      api_orgs_register,
 		api_people_register,      api_communities_register, api_admission_register,
 		api_audit_register,       api_reports_register,   api_comments_register,
-		api_indicators_register,
+		api_indicators_register,  api_notify_register,
 	};
 	int r = 0;
 	config_defaults(&a->cfg);

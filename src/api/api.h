@@ -34,7 +34,7 @@ struct api {
  * a->cfg get their defaults first (session 12 h, 5 failures per account,
  * 20 per address, 15 min window, version "0.1.0"). Resources register in
  * this order: meta, auth, orgs, people, communities, admission, audit,
- * reports, comments, indicators. */
+ * reports, comments, indicators, notify. */
 int api_register(struct api *a, struct http_server *srv);
 /* Frees what the api allocated (not the store). */
 void api_release(struct api *a);
@@ -182,5 +182,6 @@ int api_reports_register(struct api *a, struct http_server *srv);     /* reports
 int api_comments_register(struct api *a, struct http_server *srv);    /* comments.c */
 int api_indicators_register(struct api *a, struct http_server *srv);  /* indicators.c */
 int api_meta_register(struct api *a, struct http_server *srv);        /* meta.c: health, openapi.json */
+int api_notify_register(struct api *a, struct http_server *srv);      /* notify.c: constituency, runs, ack */
 
 #endif

@@ -182,7 +182,7 @@ static int h_login(struct http_request *req, struct http_response *res, void *ct
 	const char *typed = api_get_str(body, "email", "");
 	const char *pw = api_get_str(body, "password", "");
 	size_t i = 0;
-	for (; typed[i] && i < CORE_EMAIL_MAX; i++)
+	for (; i < CORE_EMAIL_MAX && typed[i]; i++)
 		email[i] = (char)tolower((unsigned char)typed[i]);
 	email[i] = '\0';
 	snprintf(k.email, sizeof k.email, "e:%s", email);

@@ -291,6 +291,7 @@ static int h_patch(struct http_request *req, struct http_response *res, void *ct
 	struct core_org o;
 	json_t *body = NULL;
 	bool in_tx = false;
+	memset(&o, 0, sizeof o);
 	int r = api_caller_require(a, req, res, &c);
 	if (r)
 		goto out;

@@ -124,6 +124,8 @@ void api_ratelimit_fail(struct api_ratelimit *rl, const char *key, int64_t now)
 	struct rl_entry *e = find(rl, key);
 	if (!e) {
 		e = slot_for_new(rl, now);
+		if (!e)
+			return; /* a table without capacity counts nothing */
 		size_t len = strnlen(key, API_RATELIMIT_KEY_MAX);
 		memcpy(e->key, key, len);
 		e->key[len] = '\0';

@@ -201,7 +201,7 @@ static int user_add_run(struct cli *c, const struct cli_args *a)
 		r = need_enum(c, "lang", cli_arg(a, "lang"), lang_parse, "nl, en", &lang);
 	if (!r)
 		r = password_get(c, a, &password);
-	if (!r && password[0])
+	if (!r && password && password[0])
 		r = cli_password_hash(c, password, hash, sizeof hash);
 	if (password) {
 		sodium_memzero(password, strlen(password));

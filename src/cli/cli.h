@@ -125,6 +125,10 @@ typedef void (*cli_ready_fn)(void *arg);
 int cli_serve_store(struct cli *c, struct store *s, cli_ready_fn ready, void *arg);
 /* Checks that c->cfg.listen is HOST:PORT with a literal IP host. */
 int cli_listen_check(struct cli *c, char *host, size_t hostlen, int *port);
+/* Refuses (a recorded KR_EFORBIDDEN) to serve as root unless the command
+ * got --allow-root or KRING_ALLOW_ROOT is "1"; 0 otherwise. serve and demo
+ * call it first, before touching the data directory. */
+int cli_root_check(struct cli *c, const struct cli_args *a);
 
 /* ---- the commands (one struct each, defined next to their code) ---- */
 extern const struct cli_command cli_cmd_init, cli_cmd_migrate, cli_cmd_backup, cli_cmd_check;

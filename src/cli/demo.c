@@ -666,10 +666,13 @@ static int demo_run(struct cli *c, const struct cli_args *a)
 	char err[256], host[128], path[sizeof c->cfg.data_dir + 64];
 	int port;
 	int64_t norgs = 0;
+	int r = cli_root_check(c, a);
+	if (r)
+		return r;
 	const char *listen = cli_arg(a, "listen");
 	if (listen && config_set(&c->cfg, "listen", listen, err, sizeof err))
 		return cli_fail(c, KR_EINVAL, "--%s", err);
-	int r = cli_listen_check(c, host, sizeof host, &port);
+	r = cli_listen_check(c, host, sizeof host, &port);
 	if (r)
 		return r;
 	r = cli_store_open(c, &s);
@@ -708,6 +711,7 @@ out:
 
 static const struct cli_optspec demo_opts[] = {
 	{ .name = "listen", .has_arg = true },
+	{ .name = "allow-root" },
 	{ .name = NULL },
 };
 
@@ -724,7 +728,8 @@ const struct cli_command cli_cmd_demo = {
 		 "demo logins (\"demo login: EMAIL / PASSWORD\"). The random passwords are\n"
 		 "kept in DIR/demo-credentials.txt (mode 0600).\n"
 		 "\n"
-		 "  --listen HOST:PORT   address to listen on (default 127.0.0.1:8080)\n",
+		 "  --listen HOST:PORT   address to listen on (default 127.0.0.1:8080)\n"
+		 "  --allow-root         serve even as root (also KRING_ALLOW_ROOT=1)\n",
 	.opts = demo_opts,
 	.needs_config = true,
 	.run = demo_run,

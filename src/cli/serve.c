@@ -4,8 +4,10 @@
 #include "cli/cli.h"
 #include "http/http.h"
 #include "store/store.h"
+#include "taxii/taxii.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "web/web.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -13,6 +15,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -76,8 +79,13 @@ int cli_serve_store(struct cli *c, struct store *s, cli_ready_fn ready, void *ar
 	int sig = 0;
 	struct http_server *srv = NULL;
 	struct api api;
+	struct web web;
+	struct taxii taxii;
+	char err[256];
 	sigset_t set;
 	memset(&api, 0, sizeof api);
+	memset(&web, 0, sizeof web);
+	memset(&taxii, 0, sizeof taxii);
 	int r = cli_listen_check(c, host, sizeof host, &port);
 	if (r)
 		return r;
@@ -118,6 +126,24 @@ int cli_serve_store(struct cli *c, struct store *s, cli_ready_fn ready, void *ar
 		cli_fail(c, r, "cannot register the API routes: %s", kr_strerror(r));
 		goto out;
 	}
+	web.api = &api;
+	r = web_config_env(&web.cfg, err, sizeof err);
+	if (r) {
+		cli_fail(c, r, "%s", err);
+		goto out;
+	}
+	r = web_register(&web, srv);
+	if (r) {
+		cli_fail(c, r, "cannot register the web routes: %s", kr_strerror(r));
+		goto out;
+	}
+	taxii.api = &api;
+	taxii.max_content_length = hc.max_body;
+	r = taxii_register(&taxii, srv);
+	if (r) {
+		cli_fail(c, r, "cannot register the TAXII routes: %s", kr_strerror(r));
+		goto out;
+	}
 	r = http_server_start(srv);
 	if (r) {
 		cli_fail(c, r, "cannot listen on %s: %s", c->cfg.listen, kr_strerror(r));
@@ -131,6 +157,8 @@ int cli_serve_store(struct cli *c, struct store *s, cli_ready_fn ready, void *ar
 	fflush(stdout);
 	log_info("kring %s listening on %s%s%s:%d (store %s)", KRING_VERSION, v6 ? "[" : "", host,
 		 v6 ? "]" : "", http_server_port(srv), store_backend(s));
+	if (geteuid() == 0)
+		log_warn("serving as root (allowed by --allow-root or KRING_ALLOW_ROOT=1)");
 
 	while (sigwait(&set, &sig) != 0)
 		;
@@ -139,20 +167,36 @@ int cli_serve_store(struct cli *c, struct store *s, cli_ready_fn ready, void *ar
 out:
 	if (srv)
 		http_server_free(srv);
+	web_release(&web);
+	taxii_release(&taxii);
 	api_release(&api);
 	return r;
+}
+
+int cli_root_check(struct cli *c, const struct cli_args *a)
+{
+	const char *env = getenv("KRING_ALLOW_ROOT");
+	/* A server holding members' secrets should not hold every other
+	 * right on the machine too. */
+	if (geteuid() != 0 || cli_arg_count(a, "allow-root") > 0 || (env && strcmp(env, "1") == 0))
+		return 0;
+	return cli_fail(c, KR_EFORBIDDEN, "refusing to serve as root: run kring as an "
+			"unprivileged user (or give --allow-root or KRING_ALLOW_ROOT=1)");
 }
 
 static int serve_run(struct cli *c, const struct cli_args *a)
 {
 	struct store *s = NULL;
 	char err[256];
+	int r = cli_root_check(c, a);
+	if (r)
+		return r;
 	const char *listen = cli_arg(a, "listen");
 	if (listen && config_set(&c->cfg, "listen", listen, err, sizeof err))
 		return cli_fail(c, KR_EINVAL, "--%s", err);
 	char host[128];
 	int port;
-	int r = cli_listen_check(c, host, sizeof host, &port);
+	r = cli_listen_check(c, host, sizeof host, &port);
 	if (r)
 		return r;
 	r = cli_store_open(c, &s);
@@ -165,6 +209,7 @@ static int serve_run(struct cli *c, const struct cli_args *a)
 
 static const struct cli_optspec serve_opts[] = {
 	{ .name = "listen", .has_arg = true },
+	{ .name = "allow-root" },
 	{ .name = NULL },
 };
 
@@ -179,7 +224,9 @@ const struct cli_command cli_cmd_serve = {
 		 "IPv4 or IPv6 address ([::1]:8080); port 0 picks a free port.\n"
 		 "\n"
 		 "  --listen HOST:PORT   address to listen on (default: listen setting,\n"
-		 "                       127.0.0.1:8080)\n",
+		 "                       127.0.0.1:8080)\n"
+		 "  --allow-root         serve even as root (also KRING_ALLOW_ROOT=1); kring\n"
+		 "                       refuses to otherwise\n",
 	.opts = serve_opts,
 	.needs_config = true,
 	.run = serve_run,

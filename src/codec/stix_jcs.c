@@ -121,7 +121,7 @@ static int add_number(struct strbuf *sb, double v)
 	while (k > 1 && digits[k - 1] == '0')
 		k--;
 	digits[k] = '\0';
-	exp10 = atoi(p + 1);
+	exp10 = (int)strtol(p + 1, NULL, 10); /* "%e" always writes the exponent */
 
 	/* n: position of the decimal point relative to the digits. */
 	int n = exp10 + 1;
@@ -277,6 +277,12 @@ static int load(const char *json, size_t len, json_t **out)
 	if (!json || len > STIX_MAX_INPUT || stix_json_depth(json, len) > STIX_MAX_DEPTH)
 		return KR_EINVAL;
 	*out = json_loadb(json, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &e);
+	/* An integer beyond int64 is still a JSON number; RFC 8785 reads every
+	 * number as a double (and writes 1e20 as 100000000000000000000, which
+	 * must read back). */
+	if (!*out && json_error_code(&e) == json_error_numeric_overflow)
+		*out = json_loadb(json, len,
+				  JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL, &e);
 	return *out ? 0 : KR_EINVAL;
 }
 

@@ -488,8 +488,8 @@ static int norm_cve(const char *in, char *out, const char **why)
 		return fail(why, bad);
 	/* Sequence: four digits (zero-padded) or more without a leading zero. */
 	const char *s = in + 9;
-	size_t slen = n - 9;
-	if (slen < 4 || slen > 19)
+	size_t slen = n - 9; /* at least 4: n >= 13 */
+	if (slen > 19)
 		return fail(why, bad);
 	for (size_t i = 0; i < slen; i++) {
 		if (!is_digit(s[i]))

@@ -327,3 +327,87 @@ struct policy_decision policy_decide_community(const struct policy_actor *a,
 	}
 	return deny("unknown action");
 }
+
+/* ---- constituency registry and notifications ---- */
+
+const char *policy_constituency_action_name(enum policy_constituency_action a)
+{
+	static const char *const names[] = { "view", "edit-network", "edit-products",
+					     "edit-contacts", "edit-routes", "run" };
+	return (unsigned)a < sizeof names / sizeof names[0] ? names[a] : "unknown";
+}
+
+struct policy_decision policy_decide_constituency(const struct policy_actor *a, int64_t org_id,
+						  enum policy_constituency_action act)
+{
+	if (!a || !a->authenticated)
+		return deny("not signed in");
+	if ((unsigned)act >= PCN__COUNT)
+		return deny("unknown action");
+	if (act != PCN_VIEW && !a->can_write)
+		return deny("a read-only token cannot change anything");
+	bool own = org_id > 0 && a->org_id > 0 && org_id == a->org_id;
+	switch (act) {
+	case PCN_VIEW:
+	case PCN_EDIT_PRODUCTS:
+	case PCN_EDIT_CONTACTS:
+	case PCN_EDIT_ROUTES:
+		if (own)
+			return allow("a person of the organisation");
+		if (a->is_admin)
+			return allow("an administrator");
+		return deny("only the organisation's own people and administrators");
+	case PCN_EDIT_NETWORK:
+		if (a->is_admin)
+			return allow("an administrator");
+		return deny("only an administrator registers networks, AS numbers and domains");
+	case PCN_RUN:
+		if (a->is_admin)
+			return allow("an administrator");
+		return deny("only an administrator runs notifications");
+	case PCN__COUNT:
+		break;
+	}
+	return deny("unknown action");
+}
+
+struct policy_decision policy_decide_notify(enum policy_notify_route route,
+					    bool victim_opted_in, bool relay_serves_victim,
+					    enum tlp *label)
+{
+	switch (route) {
+	case PNR_DIRECT:
+		if (label)
+			*label = TLP_AMBER_STRICT;
+		return allow("the organisation the findings are about");
+	case PNR_SUPPLIER:
+		if (!victim_opted_in)
+			return deny("AMBER reaches a supplier only with the client's consent");
+		if (!relay_serves_victim)
+			return deny("the supplier does not serve this organisation");
+		if (label)
+			*label = TLP_AMBER;
+		return allow("a supplier the organisation chose as relay");
+	case PNR_LINKING:
+		if (!victim_opted_in)
+			return deny("the organisation did not choose this linking organisation");
+		if (!relay_serves_victim)
+			return deny("the organisation is not a member of the linking organisation");
+		if (label)
+			*label = TLP_AMBER;
+		return allow("a linking organisation of the member");
+	case PNR__COUNT:
+		break;
+	}
+	return deny("unknown route");
+}
+
+struct policy_decision policy_decide_notify_source(enum tlp source_label)
+{
+	if ((unsigned)source_label >= TLP__COUNT)
+		return deny("unknown label");
+	if (source_label <= TLP_AMBER)
+		return allow("the source's label lets the team tell the organisations concerned");
+	return deny("findings under TLP:AMBER+STRICT or TLP:RED stay with the team that "
+		    "received them");
+}

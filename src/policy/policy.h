@@ -131,4 +131,55 @@ struct policy_decision policy_decide_community(const struct policy_actor *a,
  * "view-audit"); "unknown" when out of range, never NULL. */
 const char *policy_community_action_name(enum policy_community_action a);
 
+/* ---- constituency registry and notifications ---- */
+
+/* What may be done with the notification registry of an organisation
+ * (its registrations, security contacts and routes) and with notification
+ * runs. Prefixes, AS numbers and domains decide who receives findings about
+ * an address, so only an administrator (who checked the ownership) adds or
+ * removes them; an organisation states its own products, contacts and
+ * routes (a route via a supplier is the organisation's consent that AMBER
+ * findings about it go to that supplier). */
+enum policy_constituency_action {
+	PCN_VIEW,          /* see the registry of org: its people and admins */
+	PCN_EDIT_NETWORK,  /* add/remove prefixes, ASNs, domains: admin */
+	PCN_EDIT_PRODUCTS, /* add/remove products and CPEs: its people and admins */
+	PCN_EDIT_CONTACTS, /* add/remove security contacts: its people and admins */
+	PCN_EDIT_ROUTES,   /* add/remove routes: its people and admins */
+	PCN_RUN,           /* start, list and read notification runs (any org): admin */
+	PCN__COUNT
+};
+/* org_id is the organisation whose registry is concerned (ignored for
+ * PCN_RUN). Every action but PCN_VIEW also needs a->can_write. */
+struct policy_decision policy_decide_constituency(const struct policy_actor *a, int64_t org_id,
+						  enum policy_constituency_action act);
+/* "view", "edit-network", "edit-products", "edit-contacts", "edit-routes",
+ * "run"; "unknown" when out of range, never NULL. */
+const char *policy_constituency_action_name(enum policy_constituency_action a);
+
+/* How a notification about a victim's findings reaches a recipient. */
+enum policy_notify_route {
+	PNR_DIRECT,   /* to the victim organisation itself */
+	PNR_SUPPLIER, /* to an IT supplier that serves the victim (relay) */
+	PNR_LINKING,  /* to a linking organisation the victim is a member of (relay) */
+	PNR__COUNT
+};
+/* May findings about the victim go out on this route, and under which TLP
+ * label (*label, set when allowed)? Direct: always, TLP:AMBER+STRICT (the
+ * victim alone; no forwarding). Supplier: only when the victim opted in to
+ * the route (consented), TLP:AMBER, so the supplier may act for and pass it
+ * to its client. Linking: only for a member that chose the route, TLP:AMBER.
+ * A relay must serve the victim (relay_serves_victim), else it is denied:
+ * a relay never receives findings about organisations it does not serve. */
+struct policy_decision policy_decide_notify(enum policy_notify_route route,
+					    bool victim_opted_in, bool relay_serves_victim,
+					    enum tlp *label);
+/* May findings that kring received under source_label be notified at all?
+ * Up to TLP:AMBER (the receiving team may share AMBER with its
+ * constituents, the organisations concerned): yes, under the route's label
+ * (never looser than the source's, since direct is AMBER+STRICT and a relay
+ * AMBER). AMBER+STRICT and RED findings stay with the team that received
+ * them: no. A source without a label passes as CLEAR. */
+struct policy_decision policy_decide_notify_source(enum tlp source_label);
+
 #endif

@@ -25,6 +25,10 @@ void config_defaults(struct config *c)
 	snprintf(c->log_level, sizeof c->log_level, "%s", "info");
 	c->max_body = 1048576;
 	c->session_ttl_s = 43200;
+	snprintf(c->smtp_relay, sizeof c->smtp_relay, "%s", "127.0.0.1:25");
+	snprintf(c->smtp_starttls, sizeof c->smtp_starttls, "%s", "try");
+	snprintf(c->notify_from, sizeof c->notify_from, "%s", "kring <kring@localhost>");
+	c->notify_dedup_window_s = 7L * 24 * 3600;
 }
 
 /* Plain decimal digits only: no sign, no blanks, no hex, no overflow. */
@@ -90,6 +94,77 @@ bool config_host_is_ip(const char *host)
 	return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
 }
 
+/* Printable text without control characters (header-safe: no CR/LF). */
+static bool header_safe(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+	}
+	return true;
+}
+
+/* The notification keys; 1 when key is not one of them. */
+static int config_set_notify(struct config *c, const char *key, const char *value, char *err,
+			     size_t errlen)
+{
+	long v;
+	if (strcmp(key, "smtp_relay") == 0) {
+		char host[256];
+		int port = 0;
+		if (strlen(value) >= sizeof c->smtp_relay ||
+		    config_split_listen(value, host, sizeof host, &port) || port == 0 ||
+		    !header_safe(value) || strchr(value, ' ')) {
+			snprintf(err, errlen, "smtp_relay: expected HOST:PORT, got '%.100s'", value);
+			return KR_EINVAL;
+		}
+		snprintf(c->smtp_relay, sizeof c->smtp_relay, "%s", value);
+		return 0;
+	}
+	if (strcmp(key, "smtp_starttls") == 0) {
+		if (strcmp(value, "no") != 0 && strcmp(value, "try") != 0 &&
+		    strcmp(value, "required") != 0) {
+			snprintf(err, errlen, "smtp_starttls: expected no, try or required, got "
+					      "'%.40s'", value);
+			return KR_EINVAL;
+		}
+		snprintf(c->smtp_starttls, sizeof c->smtp_starttls, "%s", value);
+		return 0;
+	}
+	if (strcmp(key, "notify_from") == 0) {
+		if (!strchr(value, '@') || strlen(value) >= sizeof c->notify_from ||
+		    !header_safe(value)) {
+			snprintf(err, errlen, "notify_from: expected an e-mail address, got '%.100s'",
+				 value);
+			return KR_EINVAL;
+		}
+		snprintf(c->notify_from, sizeof c->notify_from, "%s", value);
+		return 0;
+	}
+	if (strcmp(key, "notify_dedup_window") == 0) {
+		if (parse_long(value, 0, CONFIG_DEDUP_WINDOW_MAX, &v)) {
+			snprintf(err, errlen, "notify_dedup_window: expected seconds in 0..%ld, got "
+					      "'%.40s'", CONFIG_DEDUP_WINDOW_MAX, value);
+			return KR_EINVAL;
+		}
+		c->notify_dedup_window_s = v;
+		return 0;
+	}
+	if (strcmp(key, "notify_url") == 0) {
+		if (strlen(value) >= sizeof c->notify_url || !header_safe(value) ||
+		    strchr(value, ' ') ||
+		    (*value && strncmp(value, "http://", 7) != 0 &&
+		     strncmp(value, "https://", 8) != 0)) {
+			snprintf(err, errlen, "notify_url: expected an http(s) URL, got '%.100s'",
+				 value);
+			return KR_EINVAL;
+		}
+		snprintf(c->notify_url, sizeof c->notify_url, "%s", value);
+		return 0;
+	}
+	return 1;
+}
+
 int config_set(struct config *c, const char *key, const char *value, char *err, size_t errlen)
 {
 	long v;
@@ -144,6 +219,9 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		c->session_ttl_s = v;
 		return 0;
 	}
+	int rn = config_set_notify(c, key, value, err, errlen);
+	if (rn <= 0)
+		return rn;
 	snprintf(err, errlen, "unknown key '%.60s'", key);
 	return KR_EINVAL;
 }
@@ -218,7 +296,10 @@ int config_load_env(struct config *c, char *err, size_t errlen)
 	} vars[] = {
 		{ "KRING_LISTEN", "listen" },       { "KRING_DATA", "data" },
 		{ "KRING_LOG_LEVEL", "log_level" }, { "KRING_MAX_BODY", "max_body" },
-		{ "KRING_SESSION_TTL", "session_ttl" },
+		{ "KRING_SESSION_TTL", "session_ttl" }, { "KRING_SMTP_RELAY", "smtp_relay" },
+		{ "KRING_SMTP_STARTTLS", "smtp_starttls" }, { "KRING_NOTIFY_FROM", "notify_from" },
+		{ "KRING_NOTIFY_DEDUP_WINDOW", "notify_dedup_window" },
+		{ "KRING_NOTIFY_URL", "notify_url" },
 	};
 	char msg[256];
 	for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {

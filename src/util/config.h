@@ -13,6 +13,7 @@
 #define CONFIG_MAX_BODY_MAX (1024L * 1024 * 1024)
 #define CONFIG_SESSION_TTL_MIN 60L
 #define CONFIG_SESSION_TTL_MAX (366L * 24 * 3600)
+#define CONFIG_DEDUP_WINDOW_MAX (366L * 24 * 3600)
 
 struct config {
 	char listen[128];      /* KRING_LISTEN, "listen", default "127.0.0.1:8080" */
@@ -20,15 +21,28 @@ struct config {
 	char log_level[16];    /* KRING_LOG_LEVEL, "log_level": debug|info|warn|error */
 	long max_body;         /* KRING_MAX_BODY, "max_body", bytes, default 1048576 */
 	long session_ttl_s;    /* KRING_SESSION_TTL, "session_ttl", seconds, default 43200 */
+	/* Notifications (docs/internals/notify.md). */
+	char smtp_relay[256];  /* KRING_SMTP_RELAY, "smtp_relay", HOST:PORT, default "127.0.0.1:25" */
+	char smtp_starttls[16];/* KRING_SMTP_STARTTLS, "smtp_starttls": no|try|required, default "try" */
+	char notify_from[320]; /* KRING_NOTIFY_FROM, "notify_from", "Name <addr>" or "addr" */
+	long notify_dedup_window_s; /* KRING_NOTIFY_DEDUP_WINDOW, "notify_dedup_window", seconds
+				     * 0..CONFIG_DEDUP_WINDOW_MAX (0 = off), default 604800 */
+	char notify_url[256];  /* KRING_NOTIFY_URL, "notify_url": http(s) base of the
+				* acknowledgement links, default "" = http://LISTEN */
 };
 
 /* Fills defaults. */
 void config_defaults(struct config *c);
-/* Sets one key ("listen", "data", "log_level", "max_body", "session_ttl")
- * from text, validating it: listen must split (config_split_listen), data
- * is non-empty and fits, log_level is one of the four names, max_body is
- * CONFIG_MAX_BODY_MIN..CONFIG_MAX_BODY_MAX, session_ttl is
- * CONFIG_SESSION_TTL_MIN..CONFIG_SESSION_TTL_MAX (plain decimal digits).
+/* Sets one key ("listen", "data", "log_level", "max_body", "session_ttl",
+ * "smtp_relay", "smtp_starttls", "notify_from", "notify_dedup_window",
+ * "notify_url") from text, validating it: listen must split
+ * (config_split_listen), data is non-empty and fits, log_level is one of
+ * the four names, max_body is CONFIG_MAX_BODY_MIN..CONFIG_MAX_BODY_MAX,
+ * session_ttl is CONFIG_SESSION_TTL_MIN..CONFIG_SESSION_TTL_MAX (plain
+ * decimal digits); smtp_relay is HOST:PORT with a port 1..65535 (the host
+ * may be a name), smtp_starttls no|try|required, notify_from an address
+ * with '@' and no control characters, notify_dedup_window seconds
+ * 0..CONFIG_DEDUP_WINDOW_MAX, notify_url "" or an http(s) URL.
  * 0, or KR_EINVAL with a one-line message in err; c is unchanged then. */
 int config_set(struct config *c, const char *key, const char *value, char *err, size_t errlen);
 /* Reads a config file; lines "key = value", '#' comments, blank lines;
@@ -38,7 +52,9 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
  * read. Keys set before the failing line stay set. */
 int config_load_file(struct config *c, const char *path, char *err, size_t errlen);
 /* Applies KRING_* environment variables (KRING_LISTEN, KRING_DATA,
- * KRING_LOG_LEVEL, KRING_MAX_BODY, KRING_SESSION_TTL; an empty variable
+ * KRING_LOG_LEVEL, KRING_MAX_BODY, KRING_SESSION_TTL, KRING_SMTP_RELAY,
+ * KRING_SMTP_STARTTLS, KRING_NOTIFY_FROM, KRING_NOTIFY_DEDUP_WINDOW,
+ * KRING_NOTIFY_URL; an empty variable
  * counts as unset); same error contract, the message names the variable. */
 int config_load_env(struct config *c, char *err, size_t errlen);
 /* Splits listen "host:port" / "[v6]:port"; 0 or KR_EINVAL. host gets at most hostlen-1 chars.

@@ -92,7 +92,7 @@ void strbuf_release(struct strbuf *sb)
 char *strbuf_detach(struct strbuf *sb, size_t *len)
 {
 	if (!sb->buf) {
-		if (grow(sb, 0))
+		if (grow(sb, 0) || !sb->buf)
 			return NULL;
 		sb->buf[0] = '\0';
 	}

@@ -75,18 +75,24 @@ static void count_failure(struct web_req *q, const struct login_keys *k, const c
 	api_audit(a, &anon, q->req, AUDIT_LOGIN_FAILED, 0, "session", 0, detail);
 }
 
-/* A local path to go to after signing in: "/..." but not "//", nothing
- * that leaves kring, not the sign-in pages themselves. */
-static const char *safe_next(const char *next)
+/* A local path to return to: "/..." but not "//", nothing that leaves
+ * kring. After signing in, the sign-in pages themselves are refused too
+ * (allow_signin false); the language switch may return to them. */
+static const char *safe_local(const char *next, bool allow_signin)
 {
 	if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\' ||
-	    strncmp(next, "/signin", 7) == 0 || strlen(next) > 200)
+	    (!allow_signin && strncmp(next, "/signin", 7) == 0) || strlen(next) > 2048)
 		return "/";
 	for (const char *p = next; *p; p++) {
 		if ((unsigned char)*p < 0x21 || *p == '\\')
 			return "/";
 	}
 	return next;
+}
+
+static const char *safe_next(const char *next)
+{
+	return safe_local(next, false);
 }
 
 /* ---- pending second factors ---- */
@@ -414,7 +420,7 @@ static int h_language(struct http_request *req, struct http_response *res, void 
 		if (r)
 			goto out;
 	}
-	r = web_redirect(&q, safe_next(web_form_get(&q.form, "next")));
+	r = web_redirect(&q, safe_local(web_form_get(&q.form, "next"), true));
 out:
 	return web_req_end(&q, r);
 }

@@ -10,6 +10,7 @@
 #include "util/hash.h"
 #include "util/log.h"
 #include "util/random.h"
+#include "util/strbuf.h"
 #include "util/timeutil.h"
 #include "web/web_int.h"
 
@@ -448,6 +449,26 @@ int web_security_headers(struct web_req *q)
 	return r;
 }
 
+/* Appends k=v to the query being rebuilt in a strbuf, percent-encoded. */
+static int here_add_param(void *arg, const char *key, const char *value)
+{
+	struct strbuf *sb = arg;
+	int r = strbuf_adds(sb, sb->len ? "&" : "?");
+	for (int part = 0; part < 2 && !r; part++) {
+		const unsigned char *c = (const unsigned char *)(part ? value : key);
+		if (part)
+			r = strbuf_adds(sb, "=");
+		for (; c && *c && !r; c++) {
+			if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+			    (*c >= '0' && *c <= '9') || strchr("-._~", *c))
+				r = strbuf_add(sb, c, 1);
+			else
+				r = strbuf_addf(sb, "%%%02X", *c);
+		}
+	}
+	return r;
+}
+
 /* What every page shows around its content. */
 static void page_common(struct web_req *q)
 {
@@ -459,8 +480,23 @@ static void page_common(struct web_req *q)
 	web_set_str(q, p, "csrf", q->signed_in ? q->sess.csrf : q->anon_csrf);
 	web_set_bool(q, p, "signed_in", q->signed_in);
 	const char *path = q->req->path ? q->req->path : "/";
-	/* only plain local paths come back through the language switch */
-	web_set_str(q, p, "here", (path[0] == '/' && path[1] != '/') ? path : "/");
+	/* Only plain local paths come back through the language switch; the
+	 * query is kept (re-encoded) so filters and next= survive a switch.
+	 * A query that does not fit the cap is dropped rather than cut. */
+	struct strbuf here;
+	strbuf_init(&here, 2048);
+	if (path[0] != '/' || path[1] == '/' || strbuf_adds(&here, path))
+		strbuf_reset(&here);
+	if (here.len) {
+		struct strbuf query;
+		strbuf_init(&query, 2048);
+		if (!http_query_each(q->req, here_add_param, &query) && query.len &&
+		    strbuf_add(&here, query.buf, query.len))
+			strbuf_reset(&here);
+		strbuf_release(&query);
+	}
+	web_set_str(q, p, "here", here.len ? here.buf : "/");
+	strbuf_release(&here);
 	if (!json_object_get(p, "title"))
 		web_set_text(q, p, "title", "app.name");
 	if (q->signed_in) {

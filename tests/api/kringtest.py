@@ -20,6 +20,7 @@ import json
 import os
 import secrets
 import select
+import shlex
 import shutil
 import signal
 import socket
@@ -335,6 +336,7 @@ def sanitizer_env(base=None):
     for k in ("KRING_LISTEN", "KRING_DATA", "KRING_LOG_LEVEL", "KRING_MAX_BODY",
               "KRING_SESSION_TTL", "KRING_PASSWORD"):
         env.pop(k, None)
+    env["KRING_ALLOW_ROOT"] = "1"  # CI runs as root; kring serve refuses root otherwise
     return env
 
 
@@ -402,7 +404,9 @@ class Kring:
             if extra_env:
                 env.update(extra_env)
             self.stderr_file = open(self.stderr_path, "wb")
+            # KRING_WRAPPER (e.g. "valgrind --error-exitcode=99") runs the server under it
             self.proc = subprocess.Popen(
+                shlex.split(os.environ.get("KRING_WRAPPER", "")) +
                 [self.exe, "serve", "--listen", "127.0.0.1:%d" % self.port],
                 env=env, stdout=subprocess.PIPE, stderr=self.stderr_file)
             self.client = Client("127.0.0.1", self.port)

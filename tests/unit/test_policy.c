@@ -1027,6 +1027,95 @@ static void test_malformed_input_denies(void **state)
 	assert_false(can(&fake, &clear, POLICY_EDIT));
 }
 
+/* ---- constituency registry and notifications ---- */
+
+static bool cn(const struct policy_actor *a, int64_t org, enum policy_constituency_action act)
+{
+	struct policy_decision d = policy_decide_constituency(a, org, act);
+	assert_non_null(d.reason);
+	return d.allow;
+}
+
+static void test_constituency_matrix(void **state)
+{
+	(void)state;
+	struct policy_actor anon = anonymous();
+	struct policy_actor own = person(PERSON_P, ORG_O1);
+	struct policy_actor other = person(PERSON_M, ORG_O3);
+	struct policy_actor admin = person(PERSON_X, ORG_OX);
+	admin.is_admin = true;
+	struct policy_actor ro = own;
+	ro.can_write = false;
+	struct policy_actor ro_admin = admin;
+	ro_admin.can_write = false;
+
+	for (int act = 0; act < PCN__COUNT; act++) {
+		enum policy_constituency_action x = (enum policy_constituency_action)act;
+		bool org_may = x == PCN_VIEW || x == PCN_EDIT_PRODUCTS || x == PCN_EDIT_CONTACTS ||
+			       x == PCN_EDIT_ROUTES;
+		assert_false(cn(&anon, ORG_O1, x));
+		assert_false(cn(NULL, ORG_O1, x));
+		assert_int_equal(cn(&own, ORG_O1, x), org_may);
+		/* another organisation's registry is never theirs to see or change */
+		assert_false(cn(&other, ORG_O1, x));
+		assert_true(cn(&admin, ORG_O1, x));
+		/* read-only tokens only look */
+		assert_int_equal(cn(&ro, ORG_O1, x), x == PCN_VIEW);
+		assert_int_equal(cn(&ro_admin, ORG_O1, x), x == PCN_VIEW);
+		assert_string_not_equal(policy_constituency_action_name(x), "unknown");
+	}
+	/* networks decide who hears about an address: never self-service */
+	assert_false(cn(&own, ORG_O1, PCN_EDIT_NETWORK));
+	assert_false(cn(&own, ORG_O1, PCN_RUN));
+	/* an actor without organisation owns no registry */
+	struct policy_actor orphan = person(PERSON_Q, 0);
+	assert_false(cn(&orphan, 0, PCN_VIEW));
+	assert_false(cn(&admin, ORG_O1, PCN__COUNT));
+	assert_false(cn(&admin, ORG_O1, (enum policy_constituency_action)-1));
+	assert_string_equal(policy_constituency_action_name(PCN__COUNT), "unknown");
+	assert_string_equal(policy_constituency_action_name(PCN_RUN), "run");
+}
+
+static void test_notify_labels(void **state)
+{
+	(void)state;
+	enum tlp label = TLP_CLEAR;
+	struct policy_decision d = policy_decide_notify(PNR_DIRECT, false, false, &label);
+	assert_true(d.allow);
+	assert_int_equal(label, TLP_AMBER_STRICT);
+
+	/* a supplier: only with the client's consent and when it serves it */
+	label = TLP_CLEAR;
+	assert_false(policy_decide_notify(PNR_SUPPLIER, false, true, &label).allow);
+	assert_int_equal(label, TLP_CLEAR); /* untouched when denied */
+	assert_false(policy_decide_notify(PNR_SUPPLIER, true, false, &label).allow);
+	d = policy_decide_notify(PNR_SUPPLIER, true, true, &label);
+	assert_true(d.allow);
+	assert_int_equal(label, TLP_AMBER);
+
+	label = TLP_CLEAR;
+	assert_false(policy_decide_notify(PNR_LINKING, false, true, &label).allow);
+	assert_false(policy_decide_notify(PNR_LINKING, true, false, &label).allow);
+	assert_true(policy_decide_notify(PNR_LINKING, true, true, &label).allow);
+	assert_int_equal(label, TLP_AMBER);
+
+	/* a relay's label lets it pass the findings to its client; the
+	 * victim's own does not go further */
+	assert_true(TLP_AMBER < TLP_AMBER_STRICT);
+	assert_false(policy_decide_notify(PNR__COUNT, true, true, &label).allow);
+	assert_false(policy_decide_notify((enum policy_notify_route)-1, true, true, NULL).allow);
+	assert_true(policy_decide_notify(PNR_DIRECT, true, true, NULL).allow);
+
+	/* what the source labelled stricter than AMBER is not passed on */
+	assert_true(policy_decide_notify_source(TLP_CLEAR).allow);
+	assert_true(policy_decide_notify_source(TLP_GREEN).allow);
+	assert_true(policy_decide_notify_source(TLP_AMBER).allow);
+	assert_false(policy_decide_notify_source(TLP_AMBER_STRICT).allow);
+	assert_false(policy_decide_notify_source(TLP_RED).allow);
+	assert_false(policy_decide_notify_source(TLP__COUNT).allow);
+	assert_non_null(policy_decide_notify_source(TLP_RED).reason);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1043,6 +1132,8 @@ int main(void)
 		cmocka_unit_test(test_community_conditions),
 		cmocka_unit_test(test_helpers),
 		cmocka_unit_test(test_malformed_input_denies),
+		cmocka_unit_test(test_constituency_matrix),
+		cmocka_unit_test(test_notify_labels),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,53 @@
+/* fuzz_server.h - an in-process kring API server for the HTTP fuzz targets.
+ *
+ * The first call seeds a small world into a SQLite store under a private
+ * temporary directory (organisations, people, a community with a member
+ * and a chair, reports under several labels with indicators and comments,
+ * a pending application, login sessions and API tokens with the fixed
+ * secrets below) and starts the real HTTP server with every /api/v1 route
+ * on 127.0.0.1 with an ephemeral port.
+ *
+ * Before each request the store is reset to the seeded copy and the login
+ * rate limiter emptied, so that an input behaves the same whatever ran
+ * before it. Requests go over a real TCP connection, so libmicrohttpd's
+ * parsing, kring's router, limits and handlers all see them.
+ *
+ * Oracles: a 5xx answer from kring (an internal error on hostile input) and
+ * no answer within FUZZ_SERVER_TIMEOUT_MS both abort the process, which
+ * libFuzzer reports as a crash with the input saved. */
+#ifndef KR_FUZZ_SERVER_H
+#define KR_FUZZ_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Fixed secrets of the seeded world ("ks_" sessions, "kt_" API tokens). */
+#define FUZZ_SECRET_ADMIN "ks_" \
+	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define FUZZ_SECRET_CHAIR "ks_" \
+	"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define FUZZ_SECRET_OUTSIDER "ks_" \
+	"cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+#define FUZZ_SECRET_READ_TOKEN "kt_" \
+	"dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd"
+#define FUZZ_SECRET_WRITE_TOKEN "kt_" \
+	"eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"
+/* The one person who can log in with a password. */
+#define FUZZ_LOGIN_EMAIL "carla.chair@member.example.org"
+#define FUZZ_LOGIN_PASSWORD "correct horse battery staple 7"
+
+#define FUZZ_SERVER_TIMEOUT_MS 10000
+#define FUZZ_MAX_REQUEST (256 * 1024)
+
+/* Seeds the world and starts the server once; aborts when that fails
+ * (a fuzz target without its server must not report success). */
+void fuzz_server_init(void);
+
+/* Resets the store and the rate limiter, sends the len bytes of req (a
+ * complete HTTP request that asks the server to close the connection) and
+ * reads the answer until the server closes. Returns the HTTP status of the
+ * answer, or 0 when the server closed without a status line. Aborts on a
+ * 5xx from kring and on a hang. */
+int fuzz_server_exchange(const char *req, size_t len);
+
+#endif

@@ -1,0 +1,204 @@
+"""test_security.py - hardening of the running server.
+
+- root: `kring serve` and `kring demo` refuse to run as root (exit 1, one
+  line, nothing created) unless given --allow-root or KRING_ALLOW_ROOT=1
+  (checked only when the test itself runs as root);
+- secrets never logged: with log_level debug, a server that saw logins
+  (good and bad passwords), sessions, API tokens created, used and revoked,
+  people created and passwords changed writes none of those passwords or
+  secrets (nor their SHA-256) to its log;
+- secrets never stored in plain: the store file, its WAL and the audit log
+  contain none of them either; session and token rows hold SHA-256 hashes;
+- secrets leave only once: a token's secret is in the answer that creates
+  it and in no later answer (token list, /me);
+- a wrong password and an unknown account fail alike: the same answer in
+  about the same time.
+
+    python3 test_security.py /path/to/kring
+"""
+
+import hashlib
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "api"))
+import kringtest as K  # noqa: E402
+
+
+def root_refusal(kt):
+    ck = kt.ck
+    if os.geteuid() != 0:
+        print("security: not root: root refusal not exercised (skipped)", flush=True)
+        return
+    base = K.sanitizer_env()
+    base.pop("KRING_ALLOW_ROOT", None)
+    for cmd in (["serve"], ["demo"]):
+        for allow in (None, "0", "yes", ""):
+            env = dict(base)
+            if allow is not None:
+                env["KRING_ALLOW_ROOT"] = allow
+            data = os.path.join(kt.tmp, "root-%s-%s" % (cmd[0], allow))
+            p = subprocess.run([kt.exe, "--data", data] + cmd + ["--listen", "127.0.0.1:0"],
+                               env=env, capture_output=True, text=True, timeout=60)
+            what = "kring %s as root (KRING_ALLOW_ROOT=%r)" % (cmd[0], allow)
+            ck.eq(p.returncode, 1, what + ": exit status")
+            lines = p.stderr.splitlines()
+            ck.ok(len(lines) == 1 and lines[0].startswith("kring: refusing to serve as root"),
+                  what + ": one line 'kring: refusing to serve as root ...': %r" % p.stderr)
+            ck.ok(not os.path.exists(data), what + ": data directory created anyway")
+    # allowed by the flag (without the variable) and by the variable
+    for how, args, env in (("--allow-root", ["--allow-root"], dict(base)),
+                           ("KRING_ALLOW_ROOT=1", [], dict(base, KRING_ALLOW_ROOT="1"))):
+        data = os.path.join(kt.tmp, "root-ok-%d" % len(args))
+        errp = os.path.join(kt.tmp, "root-ok-%d.err" % len(args))
+        with open(errp, "wb") as errf:
+            proc = subprocess.Popen([kt.exe, "--data", data, "serve", "--listen",
+                                     "127.0.0.1:0"] + args, env=env, stdout=subprocess.PIPE,
+                                    stderr=errf)
+            line = proc.stdout.readline().decode()
+            ck.ok(line.startswith("kring listening on http://127.0.0.1:"),
+                  "serve as root with %s: listening line %r" % (how, line))
+            time.sleep(0.3)
+            proc.terminate()
+            rc = proc.wait(timeout=30)
+            proc.stdout.close()
+        with open(errp, encoding="utf-8", errors="replace") as f:
+            err = f.read()
+        ck.eq(rc, 0, "serve as root with %s: exit status after SIGTERM" % how)
+        ck.ok("serving as root" in err, "serve as root with %s warns in its log: %r"
+              % (how, err[-500:]))
+        for w in K.SANITIZER_WORDS:
+            ck.ok(w not in err, "serve as root with %s: %s in stderr" % (how, w))
+
+
+def equal_failures(kt, email, wrong):
+    """A wrong password and an unknown account fail alike: same answer, and
+    about the same time (the unknown account pays a dummy argon2id check)."""
+    ck = kt.ck
+    known, unknown, bodies = [], [], set()
+    for i in range(3):  # 1 + 3 failures stay below the limit of 5 per account
+        for email_i, times in ((email, known), ("nobody%d.%s@nowhere.example.org"
+                                                % (i, os.urandom(3).hex()), unknown)):
+            t0 = time.monotonic()
+            r = kt.req("POST", "/auth/login", {"email": email_i, "password": wrong})
+            times.append(time.monotonic() - t0)
+            ck.status(r, 401, "failed login of %s" % email_i)
+            bodies.add(r.text)
+    ck.eq(len(bodies), 1, "a wrong password and an unknown account answer the same")
+    k, u = sorted(known)[1], sorted(unknown)[1]
+    ck.ok(u >= k / 3 and u <= k * 3, "failed logins take about as long for an unknown "
+          "account (%.1f ms) as for a wrong password (%.1f ms)" % (u * 1000, k * 1000))
+
+
+def exercise(kt):
+    """Drives every path that handles a secret; returns the secrets."""
+    ck = kt.ck
+    w = K.World(kt)
+    w.org("A", "company")
+    w.person("a1", "A")
+    w.community("k", "sector")
+    w.member("k", "A")
+    w.accept("a1", "k")
+    a1 = w.people["a1"]
+    secrets = {"admin password": kt.admin["password"], "a1 password": a1["password"]}
+
+    wrong = "Wrong-Password-%s" % os.urandom(6).hex()
+    r = kt.req("POST", "/auth/login", {"email": a1["email"], "password": wrong})
+    ck.status(r, 401, "login with a wrong password")
+    secrets["wrong password"] = wrong
+    equal_failures(kt, a1["email"], wrong)
+
+    session = kt.login(a1["email"], a1["password"])
+    secrets["a1 session"] = session
+    ck.status(kt.req("GET", "/me", token=session), 200, "/me with the session")
+
+    r = kt.req("POST", "/tokens", {"name": "probe", "scope": "write"}, token=session)
+    ck.status(r, 201, "token created")
+    token = r.data["token"]
+    secrets["a1 token"] = token
+    ck.status(kt.req("GET", "/reports", token=token), 200, "reports with the token")
+    r = kt.req("GET", "/tokens", token=session)
+    ck.ok(token not in r.text, "the token list shows the secret again")
+    r = kt.req("GET", "/me", token=token)
+    ck.ok(token not in r.text and session not in r.text, "/me shows a secret")
+    token_id = kt.req("GET", "/tokens", token=session).data["items"][0]["id"]
+    ck.status(kt.req("DELETE", "/tokens/%d" % token_id, token=session), 204, "token revoked")
+    ck.status(kt.req("GET", "/me", token=token), 401, "revoked token refused")
+
+    # a new person with a password, and a password change
+    new_pw = "New-Person-Password-%s" % os.urandom(6).hex()
+    r = kt.req("POST", "/people", {"name": "Pia Probe", "email": "pia.probe@a.example.org",
+                                   "organisation_id": w.oid("A"), "password": new_pw},
+               token=kt.admin_token())
+    ck.status(r, 201, "person created with a password")
+    secrets["new person password"] = new_pw
+    changed = "Changed-Password-%s" % os.urandom(6).hex()
+    r = kt.req("PATCH", "/people/%d" % w.pid("a1"),
+               {"password": changed, "current_password": a1["password"]}, token=session)
+    ck.status(r, 200, "password changed")
+    secrets["changed password"] = changed
+    session2 = kt.login(a1["email"], changed)
+    secrets["a1 second session"] = session2
+    ck.status(kt.req("POST", "/auth/logout", token=session2), 204, "logout")
+    # a secret-shaped but unknown bearer, and one in a query string
+    fake = "ks_" + hashlib.sha256(b"unknown").hexdigest()
+    ck.status(kt.req("GET", "/me", token=fake), 401, "unknown session refused")
+    secrets["unknown session"] = fake
+    r = kt.req("GET", "/reports?token=" + token, token=session)
+    ck.status(r, (400, 401), "secret in a query string")
+    return secrets
+
+
+def forms(secret):
+    """The secret and the forms an implementation might write instead."""
+    return [secret, hashlib.sha256(secret.encode()).hexdigest()] if secret.startswith(
+        ("ks_", "kt_")) else [secret]
+
+
+def main(kt):
+    ck = kt.ck
+    root_refusal(kt)
+    kt.stop()
+    kt.start(extra_env={"KRING_LOG_LEVEL": "debug"})
+    secrets = exercise(kt)
+    kt.stop()
+
+    log = kt.stderr_text()
+    ck.ok(len(log.splitlines()) > 10, "the debug log has lines (%d)" % len(log.splitlines()))
+    for name, s in secrets.items():
+        for f in forms(s):
+            ck.ok(f not in log, "the server log contains the %s (%s...)" % (name, f[:10]))
+
+    # the store: no secret in plain; sessions and tokens only by hash
+    blob = b""
+    for suffix in ("", "-wal"):
+        try:
+            with open(kt.db + suffix, "rb") as fh:
+                blob += fh.read()
+        except OSError:
+            pass
+    ck.ok(len(blob) > 0, "the store file was read")
+    for name, s in secrets.items():
+        ck.ok(s.encode() not in blob, "the store holds the %s in plain" % name)
+    con = kt.db_connect()
+    try:
+        names = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        for t in names:
+            for row in con.execute('SELECT * FROM "%s"' % t.replace('"', '""')):
+                text = " ".join(str(v) for v in row)
+                for name, s in secrets.items():
+                    ck.ok(s not in text, "table %s holds the %s in plain" % (t, name))
+        session_hash = hashlib.sha256(secrets["a1 session"].encode()).hexdigest()
+        found = [t for t in names if "session" in t.lower()
+                 and any(session_hash in " ".join(str(v) for v in row)
+                         for row in con.execute('SELECT * FROM "%s"' % t))]
+        ck.ok(found, "a session row holds the SHA-256 of the session secret")
+    finally:
+        con.close()
+    kt.start()
+
+
+if __name__ == "__main__":
+    K.run("security", main)
