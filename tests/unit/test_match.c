@@ -758,7 +758,7 @@ static void test_domain_random(void **state)
 		char base[64];
 		memcpy(base, reg[rnd() % (i ? i : 1)], sizeof base);
 		if (i > 100 && r % 4 == 0 && strlen(base) < 40) /* nest under an earlier one */
-			snprintf(reg[i], sizeof reg[i], "s%u.%s", (unsigned)(r >> 40) % 50, base);
+			snprintf(reg[i], sizeof reg[i], "s%u.%.40s", (unsigned)(r >> 40) % 50, base);
 		else
 			snprintf(reg[i], sizeof reg[i], "d%u.%s", (unsigned)(r >> 20) % 40000,
 			         tld[r % 5]);
