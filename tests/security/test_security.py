@@ -12,15 +12,20 @@
 - secrets leave only once: a token's secret is in the answer that creates
   it and in no later answer (token list, /me);
 - a wrong password and an unknown account fail alike: the same answer in
-  about the same time.
+  about the same time;
+- availability: 128 keep-alive connections sending requests back to back
+  are all answered, none left waiting (libmicrohttpd's epoll mode once left
+  them unread until the idle timeout).
 
     python3 test_security.py /path/to/kring
 """
 
 import hashlib
 import os
+import socket
 import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "api"))
@@ -157,8 +162,76 @@ def forms(secret):
         ("ks_", "kt_")) else [secret]
 
 
+KEEPALIVE_CONNECTIONS = 128
+KEEPALIVE_REQUESTS = 50
+KEEPALIVE_WAIT_S = 5
+
+
+def keepalive_client(port, token, out, lock):
+    """One keep-alive connection: KEEPALIVE_REQUESTS requests of /me, each
+    sent as soon as the previous answer is complete. Counts answers and
+    stalls."""
+    req = ("GET /api/v1/me HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n\r\n"
+           % token).encode()
+    got, stalled, buf = 0, 0, b""
+    try:
+        s = socket.create_connection(("127.0.0.1", port), timeout=KEEPALIVE_WAIT_S)
+    except OSError:
+        with lock:
+            out["refused"] += 1
+        return
+    try:
+        s.sendall(req)
+        while got < KEEPALIVE_REQUESTS:
+            try:
+                chunk = s.recv(65536)
+            except socket.timeout:
+                stalled = 1
+                break
+            if not chunk:
+                break
+            buf += chunk
+            while True:
+                end = buf.find(b"\r\n\r\n")
+                if end < 0:
+                    break
+                head = buf[:end].decode("latin-1").lower().split("\r\n")
+                cl = [int(h.split(":", 1)[1]) for h in head if h.startswith("content-length:")]
+                if not cl or len(buf) < end + 4 + cl[0]:
+                    break
+                buf = buf[end + 4 + cl[0]:]
+                got += 1
+                if got < KEEPALIVE_REQUESTS:
+                    s.sendall(req)
+    finally:
+        s.close()
+    with lock:
+        out["answers"] += got
+        out["stalled"] += stalled
+
+
+def keepalive(kt):
+    ck = kt.ck
+    out, lock = {"answers": 0, "stalled": 0, "refused": 0}, threading.Lock()
+    token = kt.admin_token()
+    threads = [threading.Thread(target=keepalive_client, args=(kt.port, token, out, lock))
+               for _ in range(KEEPALIVE_CONNECTIONS)]
+    t0 = time.time()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    print("security: keep-alive: %d answers on %d connections in %.1f s" % (
+        out["answers"], KEEPALIVE_CONNECTIONS, time.time() - t0), flush=True)
+    ck.eq(out["refused"], 0, "keep-alive connections refused")
+    ck.eq(out["stalled"], 0, "keep-alive connections left waiting more than %d s"
+          % KEEPALIVE_WAIT_S)
+    ck.eq(out["answers"], KEEPALIVE_CONNECTIONS * KEEPALIVE_REQUESTS, "keep-alive answers")
+
+
 def main(kt):
     ck = kt.ck
+    keepalive(kt)
     root_refusal(kt)
     kt.stop()
     kt.start(extra_env={"KRING_LOG_LEVEL": "debug"})
