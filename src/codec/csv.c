@@ -152,6 +152,25 @@ static bool raw_add(struct csv_reader *r, size_t n)
 	return false;
 }
 
+static void store(struct csv_reader *r, const unsigned char *p, size_t n);
+
+/* Reads a run of n ordinary bytes at p into the record. Returns how many
+ * were read: all of them, or those up to the one that made the record too
+ * long; the rest is left to the skip, which must see a line break inside
+ * the run (a CR in quotes) exactly as it would had the input been split
+ * there. */
+static size_t take_run(struct csv_reader *r, const unsigned char *p, size_t n)
+{
+	size_t room = r->opt.max_record - r->raw; /* raw <= max_record while reading */
+	if (n > room) {
+		raw_add(r, room + 1);
+		return room + 1;
+	}
+	raw_add(r, n);
+	store(r, p, n);
+	return n;
+}
+
 static void store(struct csv_reader *r, const unsigned char *p, size_t n)
 {
 	if (r->bad)
@@ -312,10 +331,7 @@ static int run(struct csv_reader *r, const unsigned char *p, const unsigned char
 		case ST_UNQUOTED: {
 			const unsigned char *q = scan(r, r->ucls, p, end);
 			if (q > p) {
-				size_t n = (size_t)(q - p);
-				if (raw_add(r, n))
-					store(r, p, n);
-				p = q;
+				p += take_run(r, p, (size_t)(q - p));
 				break;
 			}
 			p++;
@@ -337,10 +353,7 @@ static int run(struct csv_reader *r, const unsigned char *p, const unsigned char
 		case ST_QUOTED: {
 			const unsigned char *q = scan(r, r->qcls, p, end);
 			if (q > p) {
-				size_t n = (size_t)(q - p);
-				if (raw_add(r, n))
-					store(r, p, n);
-				p = q;
+				p += take_run(r, p, (size_t)(q - p));
 				break;
 			}
 			p++;

@@ -607,7 +607,7 @@ static const char *text(const struct csv_record *rec, int i)
 /* Checks a row and fills ev; false with r->why set when it is rejected. */
 static bool read_row(struct shadow_reader *r, const struct csv_record *rec, struct shadow_event *ev)
 {
-	char val[64];
+	char val[64], col[64];
 	if (rec->nfields > r->ncols) {
 		snprintf(r->why, sizeof r->why, "row has %zu fields, header has %zu", rec->nfields,
 		         r->ncols);
@@ -624,8 +624,9 @@ static bool read_row(struct shadow_reader *r, const struct csv_record *rec, stru
 		struct shadow_ip ip;
 		if (*v && !parse_ip(v, i == r->ix[R_IP], &ip)) {
 			quote_value(v, val, sizeof val);
+			quote_value(r->cols[i], col, sizeof col); /* header text: one line */
 			snprintf(r->why, sizeof r->why, "invalid IP address in column %s: \"%s\"",
-			         r->cols[i], val);
+			         col, val);
 			return false;
 		}
 		if (i == r->ix[R_IP])
@@ -641,8 +642,9 @@ static bool read_row(struct shadow_reader *r, const struct csv_record *rec, stru
 		uint64_t max = numeric[k] == R_ASN ? 4294967295u : 65535;
 		if (*v && !parse_uint(v, max, &n)) {
 			quote_value(v, val, sizeof val);
+			quote_value(r->cols[i], col, sizeof col);
 			snprintf(r->why, sizeof r->why, "invalid %s in column %s: \"%s\"",
-			         numeric[k] == R_ASN ? "AS number" : "port", r->cols[i], val);
+			         numeric[k] == R_ASN ? "AS number" : "port", col, val);
 			return false;
 		}
 		if (numeric[k] == R_PORT)

@@ -22,7 +22,7 @@
 
 #include "util/banned.h"
 
-#define MAX_INPUT (64 * 1024)
+#define FUZZ_INPUT_MAX (64 * 1024)
 #define DEFAULT_MAX_LEN 200
 #define DEFAULT_MAX_ITEMS 64
 
@@ -214,7 +214,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	json_error_t e;
 	struct http_response res;
-	if (size < 1 || size > MAX_INPUT)
+	if (size < 1 || size > FUZZ_INPUT_MAX)
 		return 0;
 	const struct api_field *fields = tables[data[0] % NTABLES];
 	json_t *obj = json_loadb((const char *)data + 1, size - 1, JSON_REJECT_DUPLICATES, &e);

@@ -1,6 +1,9 @@
 /* fuzz_http.c - libFuzzer target: HTTP request lines, query strings,
  * headers (Authorization, Content-Type, Cookie, ...) and bodies through
- * libmicrohttpd, kring's router, limits and every /api/v1 handler.
+ * libmicrohttpd, kring's router, limits and every handler of `kring
+ * serve`: the /api/v1 API, the web pages and forms (session, CSRF and
+ * language cookies), TAXII 2.1 (match[...], limit, next, added_after) and
+ * the MISP feed.
  *
  * Input: the request head, then an empty line, then the body. Lines of the
  * head may end in "\n" or "\r\n"; the harness ends each with CRLF, drops

@@ -7,12 +7,13 @@
 #include "api/ratelimit.h"
 #include "http/http.h"
 #include "store/store.h"
-#include "util/alloc.h"
+#include "taxii/taxii.h"
 #include "util/err.h"
 #include "util/hash.h"
 #include "util/log.h"
 #include "util/random.h"
 #include "util/timeutil.h"
+#include "web/web.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -40,6 +41,8 @@ static struct {
 	char work[320];
 	struct store *store;
 	struct api api;
+	struct web web;
+	struct taxii taxii;
 	struct http_server *srv;
 	int port;
 } fz;
@@ -329,6 +332,8 @@ static void cleanup(void)
 	if (fz.store)
 		store_close(fz.store);
 	fz.store = NULL;
+	web_release(&fz.web);
+	taxii_release(&fz.taxii);
 	api_release(&fz.api);
 	remove_work_files();
 	unlink(fz.pristine);
@@ -376,6 +381,13 @@ void fuzz_server_init(void)
 	check("http_server_new", http_server_new(&hc, &fz.srv));
 	fz.api.cfg.version = "fuzz";
 	check("api_register", api_register(&fz.api, fz.srv));
+	/* The same routes as `kring serve`: the web pages and TAXII too. */
+	fz.web.api = &fz.api;
+	check("web_register", web_register(&fz.web, fz.srv));
+	fz.taxii.api = &fz.api;
+	fz.taxii.max_content_length = hc.max_body;
+	fz.taxii.cache_ms = -1; /* no answers kept across the store resets */
+	check("taxii_register", taxii_register(&fz.taxii, fz.srv));
 	reset();
 	check("http_server_start", http_server_start(fz.srv));
 	fz.port = http_server_port(fz.srv);
@@ -390,11 +402,18 @@ static int connect_server(void)
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((uint16_t)fz.port);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		die("socket", 0);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
-		die("connect", 0);
+	int fd = -1;
+	for (int tries = 0;; tries++) {
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			die("socket", 0);
+		if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0)
+			break;
+		/* libFuzzer's timeout alarm interrupts blocking calls: start over. */
+		if (errno != EINTR || tries == 100)
+			die("connect", 0);
+		close(fd);
+	}
 	/* Close with a reset: no TIME_WAIT, so thousands of connections a
 	 * second do not run out of ports. */
 	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
@@ -417,14 +436,12 @@ int fuzz_server_exchange(const char *req, size_t len)
 	reset();
 	int fd = connect_server();
 	size_t sent = 0;
-	bool peer_closed = false;
 	while (sent < len) {
 		ssize_t n = send(fd, req + sent, len - sent, MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			/* The server may answer (413, 400) and close before reading all. */
-			peer_closed = true;
 			break;
 		}
 		sent += (size_t)n;
@@ -448,7 +465,6 @@ int fuzz_server_exchange(const char *req, size_t len)
 		if (got == sizeof resp - 1)
 			break; /* long enough to know the status */
 	}
-	(void)peer_closed;
 	close(fd);
 	resp[got] = '\0';
 	int status = 0;

@@ -4,12 +4,14 @@
  * temporary directory (organisations, people, a community with a member
  * and a chair, reports under several labels with indicators and comments,
  * a pending application, login sessions and API tokens with the fixed
- * secrets below) and starts the real HTTP server with every /api/v1 route
- * on 127.0.0.1 with an ephemeral port.
+ * secrets below) and starts the real HTTP server with the routes of
+ * `kring serve` (the /api/v1 API, the web pages, TAXII 2.1 and the MISP
+ * feed) on 127.0.0.1 with an ephemeral port.
  *
- * Before each request the store is reset to the seeded copy and the login
- * rate limiter emptied, so that an input behaves the same whatever ran
- * before it. Requests go over a real TCP connection, so libmicrohttpd's
+ * Before each request the store is reset to the seeded copy (when the
+ * previous request wrote to it) and the login rate limiter emptied, so that
+ * an input behaves the same whatever ran before it. Password hashing is
+ * replaced by a cheap stand-in in these targets (see fuzz_server.c). Requests go over a real TCP connection, so libmicrohttpd's
  * parsing, kring's router, limits and handlers all see them.
  *
  * Oracles: a 5xx answer from kring (an internal error on hostile input) and

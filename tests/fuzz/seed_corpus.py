@@ -255,6 +255,49 @@ def seed_http():
     put("fuzz_http", "encoded", req("GET /api/v1/reports/%31?q=%00%ff&q=2&limit=%2B1 HTTP/1.1",
                                     [auth(CHAIR)]))
     put("fuzz_http", "http10", req("GET /api/v1/health HTTP/1.0"))
+    # the web pages: session cookie, CSRF token, forms, language
+    cookie = "Cookie: kring_session=%s; kring_lang=nl" % CHAIR
+    for i, path in enumerate(["/", "/reports", "/reports/1", "/reports/new", "/reports/1/edit",
+                              "/reports/1/versions/1", "/communities", "/communities/1",
+                              "/communities/1/audit", "/organisation", "/account", "/signin",
+                              "/static/kring.css", "/reports?q=green&tlp=GREEN&page=2"]):
+        put("fuzz_http", "web-%02d" % i, req("GET %s HTTP/1.1" % path, [cookie]))
+    form = "Content-Type: application/x-www-form-urlencoded"
+    put("fuzz_http", "web-signin", req("POST /signin HTTP/1.1",
+                                       [form, "Cookie: kring_csrf=" + "f" * 64],
+                                       "email=carla.chair%40member.example.org&password="
+                                       "correct+horse+battery+staple+7&csrf=" + "f" * 64))
+    put("fuzz_http", "web-comment", req("POST /reports/1/comments HTTP/1.1", [form, cookie],
+                                        "csrf=" + "f" * 64 + "&body=A+*comment*&tlp=AMBER"))
+    put("fuzz_http", "web-language", req("POST /language HTTP/1.1", [form, cookie],
+                                         "lang=en&back=%2Freports%3Fq%3Dx"))
+    put("fuzz_http", "web-report", req("POST /reports HTTP/1.1", [form, cookie],
+                                       "csrf=" + "f" * 64 + "&community_id=1&kind=incident&title=T"
+                                       "&level=technical&tlp=GREEN&body=B&indicators=198.51.100.9"))
+    # TAXII 2.1 and the MISP feed
+    taxii = ["Accept: application/taxii+json;version=2.1", "Authorization: Bearer " + CHAIR]
+    for i, path in enumerate([
+            "/taxii2/", "/taxii2/1/", "/taxii2/1/collections/",
+            "/taxii2/1/collections/reports/",
+            "/taxii2/1/collections/reports/objects/?limit=10&match[type]=indicator,report"
+            "&added_after=2020-01-01T00:00:00Z&match[spec_version]=2.1",
+            "/taxii2/1/collections/reports/manifest/?match[id]=report--84e4d88f-44ea-4bcd-bbf3-"
+            "b2c1c320bcb3&match[version]=all&next=abc",
+            "/taxii2/1/collections/reports/objects/report--84e4d88f-44ea-4bcd-bbf3-b2c1c320bcb3/"
+            "versions/?limit=1",
+            "/taxii2/1/status/2d086da7-4bdc-4f91-900e-d77486753710/"]):
+        put("fuzz_http", "taxii-%02d" % i, req("GET %s HTTP/1.1" % path, taxii))
+    put("fuzz_http", "taxii-basic", req("GET /taxii2/1/collections/ HTTP/1.1",
+                                        ["Accept: application/taxii+json;version=2.1",
+                                         "Authorization: Basic Y2FybGEuY2hhaXJAbWVtYmVyLmV4YW1"
+                                         "wbGUub3JnOmNvcnJlY3QgaG9yc2UgYmF0dGVyeSBzdGFwbGUgNw=="]))
+    put("fuzz_http", "taxii-post", req("POST /taxii2/1/collections/reports/objects/ HTTP/1.1",
+                                       ["Content-Type: application/taxii+json;version=2.1"] +
+                                       taxii, json.dumps({"objects": []})))
+    for i, f in enumerate(["manifest.json", "hashes.csv",
+                           "84e4d88f-44ea-4bcd-bbf3-b2c1c320bcb3.json"]):
+        put("fuzz_http", "feed-%d" % i, req("GET /feeds/misp/1/%s HTTP/1.1" % f,
+                                            ["Authorization: Bearer " + READ_TOKEN]))
     put("fuzz_http", "many-query", req("GET /api/v1/reports?" +
                                        "&".join("a%d=%d" % (i, i) for i in range(70)) +
                                        " HTTP/1.1", [auth(CHAIR)]))
@@ -297,6 +340,35 @@ def seed_misp(interop):
     copy_files("fuzz_misp", files_under(os.path.join(interop, "misp", "feed")), "feed")
 
 
+def seed_csv(interop):
+    """CSV reader and Shadowserver reports: two option bytes, then the file."""
+    shadow = os.path.join(interop, "shadowserver")
+    reports = [p for p in files_under(shadow, ".csv") if os.path.getsize(p) <= MAX_SEED]
+    for i, p in enumerate(reports):
+        with open(p, "rb") as f:
+            data = f.read()
+        name = os.path.basename(os.path.dirname(p))[:6] + "-" + os.path.basename(p)
+        put("fuzz_shadowserver", name, bytes([7 + i, i % 8]) + data)
+        put("fuzz_csv", name, bytes([7 + i, 0]) + data)
+    samples = {
+        "quotes": b'a,"b ""quoted"" c","multi\nline",d\r\n1,2,3,4\r\n',
+        "bom-semicolon": b"\xef\xbb\xbfx;y;z\n\"1;2\";3;4\n",
+        "lenient": b'a"b,c\n"open"tail,x\n"unterminated\n',
+        "controls": b"a,b\x00c,d\n\x01,\x7f\ne\xff,f\n",
+        "long-record": b"x" * 300 + b",y\nshort\n",
+        "many-fields": b",".join([b"f"] * 40) + b"\n",
+        "cr-only": b"a,b\rc,d\r\re,f",
+    }
+    options = {"quotes": 0, "bom-semicolon": 1, "lenient": 0, "controls": 2,
+               "long-record": 4, "many-fields": 8, "cr-only": 3}
+    for n, s in samples.items():
+        put("fuzz_csv", n, bytes([13, options[n]]) + s)
+    put("fuzz_shadowserver", "minimal", b"\x05\x00timestamp,ip,port,asn,geo,hostname\n"
+        b"2021-03-04 05:06:07,192.0.2.1,80,64500,NL,host.example\n"
+        b"bad,300.1.1.1,99999,x,,\n2021-03-04 05:06:07,2001:db8::1,,,,\n")
+    put("fuzz_shadowserver", "no-subject", b"\x03\x01a,b,c\n1,2,3\n")
+
+
 def main():
     interop = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "..", "shared",
                                                                 "interop")
@@ -310,6 +382,7 @@ def main():
     seed_http()
     seed_stix(interop)
     seed_misp(interop)
+    seed_csv(interop)
     for t in sorted(os.listdir(os.path.join(HERE, "corpus"))):
         d = os.path.join(HERE, "corpus", t)
         files = os.listdir(d)
