@@ -9,6 +9,7 @@
 #include "core/model.h"
 #include "http/http.h"
 #include "policy/policy.h"
+#include "api/ratelimit.h"
 #include "store/store.h"
 
 #include <jansson.h>
@@ -20,6 +21,14 @@ struct api_config {
 	int login_max_failures;     /* per account within the window, default 5 */
 	int login_max_failures_ip;  /* per client address, default 20 */
 	int64_t login_window_ms;    /* default 15 min */
+	/* Progressive delay: after the free failures of a key (default 3 per
+	 * account, 10 per address) each attempt waits login_delay_ms (default
+	 * 1 s; negative = no delay) after the latest failure, doubled per
+	 * further failure up to login_delay_max_ms (default 60 s). */
+	int login_free_failures;
+	int login_free_failures_ip;
+	int64_t login_delay_ms;
+	int64_t login_delay_max_ms;
 	const char *version;        /* kring version string */
 };
 
@@ -40,6 +49,28 @@ int api_register(struct api *a, struct http_server *srv);
 void api_release(struct api *a);
 /* auth.c: frees a->rl (called by api_release). */
 void api_auth_release(struct api *a);
+
+/* ---- login throttling (auth.c) ----
+ * One rule for every way to sign in with a password (the API login, the web
+ * sign-in and TAXII Basic): failures are counted per account and per client
+ * address in one table, with a progressive delay and then a hard limit. */
+struct api_login_keys {
+	char email[API_RATELIMIT_KEY_MAX + 1];
+	char addr[API_RATELIMIT_KEY_MAX + 1];
+};
+
+/* The keys of an attempt: the e-mail as typed, lower-cased, and the client
+ * address (NULL = unknown). */
+void api_login_keys_init(struct api_login_keys *k, const char *email, const char *client_addr);
+/* True when this attempt must be refused without checking the password
+ * (answer 429 with Retry-After); *retry_ms (may be NULL) receives the wait,
+ * at least 1 ms. A refused attempt is not counted as a failure. */
+bool api_login_throttled(const struct api *a, const struct api_login_keys *k, int64_t now,
+			 int64_t *retry_ms);
+/* Counts one failed attempt for both keys. */
+void api_login_count_failure(struct api *a, const struct api_login_keys *k, int64_t now);
+/* After a success: forgets the account's failures (the address keeps its). */
+void api_login_forget_account(struct api *a, const struct api_login_keys *k);
 
 /* ---- authentication (common.c) ---- */
 

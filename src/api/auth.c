@@ -23,6 +23,10 @@
 #define DEF_MAX_FAILURES 5
 #define DEF_MAX_FAILURES_IP 20
 #define DEF_WINDOW_MS (15LL * 60 * 1000)
+#define DEF_FREE_FAILURES 3
+#define DEF_FREE_FAILURES_IP 10
+#define DEF_DELAY_MS 1000LL
+#define DEF_DELAY_MAX_MS (60LL * 1000)
 #define SECRET_BYTES 32 /* 64 hex digits */
 #define SECRET_LEN (3 + 2 * SECRET_BYTES)
 #define TOKEN_PREFIX_LEN 12
@@ -58,6 +62,13 @@ static int64_t login_window(const struct api *a)
 	return a->cfg.login_window_ms > 0 ? a->cfg.login_window_ms : DEF_WINDOW_MS;
 }
 
+static int64_t login_delay(const struct api *a)
+{
+	if (a->cfg.login_delay_ms < 0)
+		return 0;
+	return a->cfg.login_delay_ms > 0 ? a->cfg.login_delay_ms : DEF_DELAY_MS;
+}
+
 /* "ks_"/"kt_" + 64 hex into out[SECRET_LEN + 1], and its stored hash. */
 static void new_secret(const char *kind, char out[SECRET_LEN + 1], char hash[65])
 {
@@ -68,11 +79,50 @@ static void new_secret(const char *kind, char out[SECRET_LEN + 1], char hash[65]
 
 /* ---- login ---- */
 
-/* Rate-limit keys: the e-mail as typed (lower-cased) and the client address. */
-struct login_keys {
-	char email[API_RATELIMIT_KEY_MAX + 1];
-	char addr[API_RATELIMIT_KEY_MAX + 1];
-};
+void api_login_keys_init(struct api_login_keys *k, const char *email, const char *client_addr)
+{
+	char low[CORE_EMAIL_MAX + 1];
+	size_t i = 0;
+	for (; i < CORE_EMAIL_MAX && email[i]; i++)
+		low[i] = (char)tolower((unsigned char)email[i]);
+	low[i] = '\0';
+	snprintf(k->email, sizeof k->email, "e:%s", low);
+	snprintf(k->addr, sizeof k->addr, "a:%s", client_addr ? client_addr : "");
+}
+
+bool api_login_throttled(const struct api *a, const struct api_login_keys *k, int64_t now,
+			 int64_t *retry_ms)
+{
+	int64_t re = 0, ra = 0;
+	const struct api_ratelimit_rule acct = {
+		.max = max_failures(a),
+		.free_failures = a->cfg.login_free_failures > 0 ? a->cfg.login_free_failures
+								 : DEF_FREE_FAILURES,
+		.delay_ms = login_delay(a),
+		.delay_max_ms = a->cfg.login_delay_max_ms > 0 ? a->cfg.login_delay_max_ms
+							      : DEF_DELAY_MAX_MS,
+	};
+	struct api_ratelimit_rule addr = acct;
+	addr.max = max_failures_ip(a);
+	addr.free_failures = a->cfg.login_free_failures_ip > 0 ? a->cfg.login_free_failures_ip
+							       : DEF_FREE_FAILURES_IP;
+	bool be = api_ratelimit_check(a->rl, k->email, &acct, now, &re);
+	bool ba = api_ratelimit_check(a->rl, k->addr, &addr, now, &ra);
+	if (retry_ms)
+		*retry_ms = re > ra ? re : ra;
+	return be || ba;
+}
+
+void api_login_count_failure(struct api *a, const struct api_login_keys *k, int64_t now)
+{
+	api_ratelimit_fail(a->rl, k->email, now);
+	api_ratelimit_fail(a->rl, k->addr, now);
+}
+
+void api_login_forget_account(struct api *a, const struct api_login_keys *k)
+{
+	api_ratelimit_clear(a->rl, k->email);
+}
 
 static int answer_rate_limited(struct http_response *res, int64_t retry_ms)
 {
@@ -88,12 +138,11 @@ static int answer_rate_limited(struct http_response *res, int64_t retry_ms)
 /* Counts and audits a failed login, then answers 401. The audit record is
  * anonymous: the e-mail that was tried is its detail. */
 static int login_failed(struct api *a, struct http_request *req, struct http_response *res,
-			const struct login_keys *k, const char *email, int64_t now)
+			const struct api_login_keys *k, const char *email, int64_t now)
 {
 	struct api_caller anon;
 	memset(&anon, 0, sizeof anon);
-	api_ratelimit_fail(a->rl, k->email, now);
-	api_ratelimit_fail(a->rl, k->addr, now);
+	api_login_count_failure(a, k, now);
 	/* api_audit cuts the detail to the record's size. */
 	api_audit(a, &anon, req, AUDIT_LOGIN_FAILED, 0, "session", 0, email);
 	return api_unauthorized(res, "Wrong e-mail address or password.");
@@ -164,10 +213,10 @@ static int h_login(struct http_request *req, struct http_response *res, void *ct
 	struct api *a = ctx;
 	json_t *body = NULL;
 	struct core_person p;
-	struct login_keys k;
+	struct api_login_keys k;
 	char email[CORE_EMAIL_MAX + 1];
 	char pw_hash[256];
-	int64_t retry_e = 0, retry_a = 0;
+	int64_t retry = 0;
 	bool known = false;
 	int r = api_query_allow(req, res, no_query);
 	if (r)
@@ -185,14 +234,11 @@ static int h_login(struct http_request *req, struct http_response *res, void *ct
 	for (; i < CORE_EMAIL_MAX && typed[i]; i++)
 		email[i] = (char)tolower((unsigned char)typed[i]);
 	email[i] = '\0';
-	snprintf(k.email, sizeof k.email, "e:%s", email);
-	snprintf(k.addr, sizeof k.addr, "a:%s", req->client_addr ? req->client_addr : "");
+	api_login_keys_init(&k, email, req->client_addr);
 
 	int64_t now = time_now_ms();
-	bool blocked_e = api_ratelimit_blocked(a->rl, k.email, max_failures(a), now, &retry_e);
-	bool blocked_a = api_ratelimit_blocked(a->rl, k.addr, max_failures_ip(a), now, &retry_a);
-	if (blocked_e || blocked_a) {
-		r = answer_rate_limited(res, retry_e > retry_a ? retry_e : retry_a);
+	if (api_login_throttled(a, &k, now, &retry)) {
+		r = answer_rate_limited(res, retry);
 		goto out;
 	}
 
@@ -222,7 +268,7 @@ static int h_login(struct http_request *req, struct http_response *res, void *ct
 	if (r)
 		goto out;
 	/* The account proved itself; the address keeps its count. */
-	api_ratelimit_clear(a->rl, k.email);
+	api_login_forget_account(a, &k);
 out:
 	json_decref(body);
 	return r;

@@ -84,19 +84,48 @@ static bool window_passed(const struct api_ratelimit *rl, const struct rl_entry 
 	return now - e->start >= rl->window_ms;
 }
 
+/* The delay owed after count failures under rule: 0 while count is at most
+ * free_failures, then delay_ms doubled per further failure, at most
+ * delay_max_ms. */
+static int64_t delay_after(const struct api_ratelimit_rule *rule, int count)
+{
+	if (rule->delay_ms <= 0 || count <= rule->free_failures)
+		return 0;
+	int64_t cap = rule->delay_max_ms > rule->delay_ms ? rule->delay_max_ms : rule->delay_ms;
+	int64_t d = rule->delay_ms;
+	for (int i = rule->free_failures + 1; i < count && d < cap; i++)
+		d *= 2;
+	return d < cap ? d : cap;
+}
+
+bool api_ratelimit_check(const struct api_ratelimit *rl, const char *key,
+			 const struct api_ratelimit_rule *rule, int64_t now,
+			 int64_t *retry_after_ms)
+{
+	const struct rl_entry *e = find(rl, key);
+	if (!e || window_passed(rl, e, now))
+		return false;
+	int64_t left = 0;
+	if (rule->max > 0 && e->count >= rule->max) {
+		left = e->start + rl->window_ms - now;
+	} else {
+		int64_t d = delay_after(rule, e->count);
+		if (d == 0 || now - e->last >= d)
+			return false;
+		left = e->last + d - now;
+	}
+	if (retry_after_ms)
+		*retry_after_ms = left > 0 ? left : 1;
+	return true;
+}
+
 bool api_ratelimit_blocked(const struct api_ratelimit *rl, const char *key, int max,
 			   int64_t now, int64_t *retry_after_ms)
 {
 	if (max <= 0)
 		return false;
-	const struct rl_entry *e = find(rl, key);
-	if (!e || window_passed(rl, e, now) || e->count < max)
-		return false;
-	if (retry_after_ms) {
-		int64_t left = e->start + rl->window_ms - now;
-		*retry_after_ms = left > 0 ? left : 1;
-	}
-	return true;
+	const struct api_ratelimit_rule rule = { .max = max, .free_failures = max };
+	return api_ratelimit_check(rl, key, &rule, now, retry_after_ms);
 }
 
 /* A slot for a new key: a free one, else one whose window passed, else the

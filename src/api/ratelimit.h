@@ -1,5 +1,6 @@
 /* ratelimit.h - bounded in-memory count of failed logins per key (an e-mail
- * address or a client address) within a fixed window.
+ * address or a client address) within a fixed window, with a progressive
+ * delay between attempts once a key has used up its free failures.
  *
  * Pure logic: the caller passes the current time, nothing here reads a
  * clock, does I/O or locks (the API runs on one server thread). A key's
@@ -26,6 +27,27 @@ struct api_ratelimit;
 int api_ratelimit_new(size_t capacity, int64_t window_ms, struct api_ratelimit **out);
 /* Frees the limiter; NULL is allowed. */
 void api_ratelimit_free(struct api_ratelimit *rl);
+
+/* What a key may do within its window: after free_failures failures, each
+ * further attempt must wait delay_ms after the latest failure, doubled for
+ * every failure beyond free_failures + 1 and at most delay_max_ms; at max
+ * failures the key is refused until its window ends. delay_ms <= 0 means no
+ * delay; max <= 0 means no hard limit. */
+struct api_ratelimit_rule {
+	int max;
+	int free_failures;
+	int64_t delay_ms;
+	int64_t delay_max_ms;
+};
+
+/* True when the next attempt of key must be refused under rule: it reached
+ * rule->max, or its progressive delay has not passed yet. *retry_after_ms
+ * (may be NULL) then receives the time until an attempt is allowed again,
+ * at least 1. A refused attempt is not a failure: the caller does not count
+ * it, so waiting out the delay is enough. */
+bool api_ratelimit_check(const struct api_ratelimit *rl, const char *key,
+			 const struct api_ratelimit_rule *rule, int64_t now,
+			 int64_t *retry_after_ms);
 
 /* True when key has max or more failures in its current window (the next
  * attempt is refused whatever its outcome would be). *retry_after_ms (may be

@@ -25,9 +25,6 @@
 #define SECRET_LEN 67            /* "kt_" + 64 hex digits */
 #define BASIC_MAX 1400           /* bytes of a decoded Basic credential */
 #define PW_CACHE_MS (60 * 1000)  /* a verified Basic password is trusted this long */
-#define PW_MAX_FAILURES 5        /* per e-mail within the window, as the login */
-#define PW_MAX_FAILURES_IP 20
-#define PW_WINDOW_MS (15 * 60 * 1000)
 #define TOKEN_TOUCH_MS 60000
 #define CACHE_ENTRIES 256
 #define CACHE_BYTES ((size_t)64 * 1024 * 1024)
@@ -328,7 +325,8 @@ static int basic_password(struct taxii *t, struct http_request *req, const char 
 	struct taxii_private *pv = t->priv;
 	struct core_person p;
 	char pw_hash[256] = "";
-	char key[65], ek[CORE_EMAIL_MAX + 8], ak[80];
+	char key[65];
+	struct api_login_keys lk;
 	struct strbuf kb;
 	int64_t now = time_now_ms();
 	strbuf_init(&kb, BASIC_MAX + 2);
@@ -344,10 +342,9 @@ static int basic_password(struct taxii *t, struct http_request *req, const char 
 		if (pv->pw[i].until > now && hash_equal_ct(pv->pw[i].key, key))
 			return caller_of(t, pv->pw[i].person_id, false, out);
 	}
-	snprintf(ek, sizeof ek, "e:%s", email);
-	snprintf(ak, sizeof ak, "a:%s", req->client_addr ? req->client_addr : "");
-	if (api_ratelimit_blocked(pv->rl, ek, PW_MAX_FAILURES, now, NULL) ||
-	    api_ratelimit_blocked(pv->rl, ak, PW_MAX_FAILURES_IP, now, NULL))
+	/* The same throttle as the API login and the web sign-in. */
+	api_login_keys_init(&lk, email, req->client_addr);
+	if (api_login_throttled(t->api, &lk, now, &pv->retry_ms))
 		return KR_EBUSY;
 	r = store_person_get_by_email(t->api->store, email, &p, pw_hash, sizeof pw_hash);
 	if (r && r != KR_ENOTFOUND)
@@ -355,12 +352,11 @@ static int basic_password(struct taxii *t, struct http_request *req, const char 
 	bool ok = !r && pw_hash[0] && !p.disabled &&
 		  crypto_pwhash_str_verify(pw_hash, pw, strlen(pw)) == 0;
 	if (!ok) {
-		api_ratelimit_fail(pv->rl, ek, now);
-		api_ratelimit_fail(pv->rl, ak, now);
+		api_login_count_failure(t->api, &lk, now);
 		audit_failed(t, req, email);
 		return KR_EAUTH;
 	}
-	api_ratelimit_clear(pv->rl, ek);
+	api_login_forget_account(t->api, &lk);
 	unsigned slot = pv->pw_next++ % (unsigned)(sizeof pv->pw / sizeof pv->pw[0]);
 	memcpy(pv->pw[slot].key, key, sizeof key);
 	pv->pw[slot].person_id = p.id;
@@ -442,9 +438,16 @@ int taxii_caller(struct taxii *t, struct http_request *req, struct http_response
 		return taxii_error(res, 401, "Unauthorized",
 				   "Authenticate with HTTP Basic (e-mail and API token or password) "
 				   "or a bearer token.");
-	if (r == KR_EBUSY)
-		return taxii_error(res, 429, "Too Many Requests",
-				   "Too many failed sign-ins; try again later.");
+	if (r == KR_EBUSY) {
+		char secs[32];
+		snprintf(secs, sizeof secs, "%lld", (long long)((t->priv->retry_ms + 999) / 1000));
+		r = taxii_error(res, 429, "Too Many Requests",
+				"Too many failed sign-ins; try again later.");
+		/* after taxii_error, which starts the answer afresh */
+		if (http_response_header(res, "Retry-After", secs))
+			log_warn("taxii: cannot add Retry-After");
+		return r;
+	}
 	if (r == KR_EAUTH)
 		return taxii_error(res, 401, "Unauthorized",
 				   "The credential is invalid, expired or revoked.");
@@ -916,8 +919,7 @@ int taxii_register(struct taxii *t, struct http_server *srv)
 	if (r)
 		goto out;
 	memcpy(t->priv->collection_ns, ns, sizeof ns);
-	r = api_ratelimit_new(0, PW_WINDOW_MS, &t->priv->rl);
-	if (!r && t->cache_ms > 0)
+	if (t->cache_ms > 0)
 		r = taxii_cache_new(CACHE_ENTRIES, CACHE_BYTES, &t->priv->cache);
 	for (size_t i = 0; !r && i < NROUTES; i++) {
 		bind[i].t = t;
@@ -938,7 +940,6 @@ void taxii_release(struct taxii *t)
 {
 	if (!t || !t->priv)
 		return;
-	api_ratelimit_free(t->priv->rl);
 	taxii_cache_free(t->priv->cache);
 	sodium_memzero(t->priv->pw, sizeof t->priv->pw);
 	kr_free(t->priv->bind);

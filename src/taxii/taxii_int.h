@@ -3,7 +3,6 @@
 #define KR_TAXII_INT_H
 
 #include "api/api.h"
-#include "api/ratelimit.h"
 #include "http/http.h"
 #include "interop/interop.h"
 #include "taxii/taxii.h"
@@ -18,7 +17,7 @@ struct taxii_cache;
 struct taxii_binding;
 
 struct taxii_private {
-	struct api_ratelimit *rl;  /* failed Basic passwords per e-mail and address */
+	int64_t retry_ms;          /* wait of the latest throttled Basic password */
 	struct taxii_cache *cache; /* answers to repeated GETs; NULL when off */
 	/* Recently verified Basic passwords: SHA-256 of "e-mail:password" ->
 	 * person, so that a client polling with a password does not pay for

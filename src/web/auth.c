@@ -33,42 +33,33 @@ static const char dummy_hash[crypto_pwhash_STRBYTES] =
 	"$argon2id$v=19$m=65536,t=2,p=1$MGX2pgPUtLjDN2Ooq4HIug$"
 	"cNWLvMS0oAyMcz2IkLIm+yY/s6bVMlPBtW/XypOSjJY";
 
-struct login_keys {
-	char email[API_RATELIMIT_KEY_MAX + 1];
-	char addr[API_RATELIMIT_KEY_MAX + 1];
-};
-
-static void keys_of(const struct web_req *q, const char *email, struct login_keys *k)
+static void keys_of(const struct web_req *q, const char *email, struct api_login_keys *k)
 {
-	snprintf(k->email, sizeof k->email, "e:%s", email);
-	snprintf(k->addr, sizeof k->addr, "a:%s", q->req->client_addr ? q->req->client_addr : "");
+	api_login_keys_init(k, email, q->req->client_addr);
 }
 
-/* 429 page when either key is blocked; returns KR_EBUSY then. */
-static int check_limited(struct web_req *q, const struct login_keys *k)
+/* 429 page when the attempt is throttled (the rule of api_login_throttled,
+ * shared with the API and TAXII); returns KR_EBUSY then. */
+static int check_limited(struct web_req *q, const struct api_login_keys *k)
 {
-	const struct api *a = q->w->api;
-	int64_t now = time_now_ms(), re = 0, ra = 0;
-	bool be = api_ratelimit_blocked(a->rl, k->email, a->cfg.login_max_failures, now, &re);
-	bool ba = api_ratelimit_blocked(a->rl, k->addr, a->cfg.login_max_failures_ip, now, &ra);
-	if (!be && !ba)
+	int64_t retry = 0;
+	if (!api_login_throttled(q->w->api, k, time_now_ms(), &retry))
 		return 0;
 	char secs[32];
-	snprintf(secs, sizeof secs, "%lld", (long long)(((re > ra ? re : ra) + 999) / 1000));
+	snprintf(secs, sizeof secs, "%lld", (long long)((retry + 999) / 1000));
 	http_response_header(q->res, "Retry-After", secs);
 	web_error_page(q, 429, "error.rate_limited");
 	return KR_EBUSY;
 }
 
 /* Counts and audits a failed attempt (anonymous record, the e-mail as detail). */
-static void count_failure(struct web_req *q, const struct login_keys *k, const char *email,
+static void count_failure(struct web_req *q, const struct api_login_keys *k, const char *email,
 			  const char *what)
 {
 	struct api *a = q->w->api;
 	char detail[CORE_EMAIL_MAX + 32];
 	int64_t now = time_now_ms();
-	api_ratelimit_fail(a->rl, k->email, now);
-	api_ratelimit_fail(a->rl, k->addr, now);
+	api_login_count_failure(a, k, now);
 	snprintf(detail, sizeof detail, "%s %s", what, email);
 	struct api_caller anon;
 	memset(&anon, 0, sizeof anon);
@@ -180,7 +171,7 @@ static int h_signin_post(struct http_request *req, struct http_response *res, vo
 {
 	struct web_req q;
 	struct core_person p;
-	struct login_keys k;
+	struct api_login_keys k;
 	struct store_web_totp t;
 	char email[CORE_EMAIL_MAX + 1];
 	char pw_hash[256] = "";
@@ -236,7 +227,7 @@ static int h_signin_post(struct http_request *req, struct http_response *res, vo
 	r = web_session_start(&q, &p, "web password");
 	if (r)
 		goto out;
-	api_ratelimit_clear(q.w->api->rl, k.email);
+	api_login_forget_account(q.w->api, &k);
 	r = web_redirect(&q, safe_next(next));
 out:
 	return web_req_end(&q, r);
@@ -305,7 +296,7 @@ static int totp_check(struct web_req *q, int64_t person_id, const char *code, bo
 static int h_totp_post(struct http_request *req, struct http_response *res, void *ctx)
 {
 	struct web_req q;
-	struct login_keys k;
+	struct api_login_keys k;
 	struct store_web_totp t;
 	struct core_person p;
 	int r = web_req_begin(ctx, req, res, &q);
@@ -355,7 +346,7 @@ static int h_totp_post(struct http_request *req, struct http_response *res, void
 		r = web_session_start(&q, &p, "web password+totp");
 	if (r)
 		goto out;
-	api_ratelimit_clear(q.w->api->rl, k.email);
+	api_login_forget_account(q.w->api, &k);
 	r = web_redirect(&q, "/");
 out:
 	return web_req_end(&q, r);

@@ -12,6 +12,7 @@ headers on every answer, 405 with Allow, and the OpenAPI document against
 """
 
 import json
+import time
 import os
 import re
 import sys
@@ -643,17 +644,49 @@ def main(kt):
     ck.eq(missing, [], "documented routes not exercised with success")
 
     # ---- login rate limit (last: it blocks the account)
+    # Three failures are free; after the 4th the next attempt waits 1 s (the
+    # progressive delay, refused without counting); the 5th failure blocks
+    # the account until its window ends.
     rl = w.people["rl"]["email"]
-    for i in range(5):
+    for i in range(4):
         r = req("POST", "/auth/login", {"email": rl, "password": "not the password %d" % i})
         ck.problem(r, "failure %d" % (i + 1), 401, "unauthorized")
+    r = req("POST", "/auth/login", {"email": rl, "password": "not the password 4"})
+    ck.problem(r, "attempt right after the 4th failure is delayed", 429, "rate-limited")
+    delay = r.headers.get("retry-after", "")
+    ck.eq(delay, "1", "the first delay is 1 s")
+    time.sleep(1.1)
+    r = req("POST", "/auth/login", {"email": rl, "password": "not the password 5"})
+    ck.problem(r, "failure 5 after waiting out the delay", 401, "unauthorized")
     r = req("POST", "/auth/login", {"email": rl, "password": "not the password 6"})
     ck.problem(r, "sixth failure", 429, "rate-limited")
-    ck.ok(r.headers.get("retry-after"), "429 carries Retry-After")
+    ck.ok(r.headers.get("retry-after", "").isdigit() and int(r.headers["retry-after"]) > 60,
+          "after five failures Retry-After is the rest of the window: %r"
+          % r.headers.get("retry-after"))
     r = req("POST", "/auth/login", {"email": rl, "password": K.PASSWORD})
     ck.problem(r, "right password while limited", 429, "rate-limited")
     r = req("POST", "/auth/login", {"email": w.people["b1"]["email"], "password": K.PASSWORD})
     ck.status(r, 200, "another account still logs in")
+    # The client address has its own count (10 free failures, then the
+    # delay for every account tried from it, then 20 block it): failures
+    # on accounts that do not exist use up the free ones.
+    delayed = None
+    for i in range(15):
+        r = req("POST", "/auth/login", {"email": "nobody%d@nowhere.example.org" % i,
+                                        "password": "not the password"})
+        if r.status == 429:
+            delayed = r
+            break
+        ck.problem(r, "unknown account %d" % i, 401, "unauthorized")
+    if ck.ok(delayed is not None, "failures from one address are delayed within 15"):
+        ck.eq(delayed.headers.get("retry-after"), "1", "the address's first delay is 1 s")
+        r = req("POST", "/auth/login", {"email": w.people["b1"]["email"],
+                                        "password": K.PASSWORD})
+        ck.problem(r, "right password from a delayed address", 429, "rate-limited")
+        time.sleep(1.1)
+        r = req("POST", "/auth/login", {"email": w.people["b1"]["email"],
+                                        "password": K.PASSWORD})
+        ck.status(r, 200, "after the address's delay the right password logs in")
     kt.observer = None
 
 

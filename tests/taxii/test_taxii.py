@@ -55,10 +55,25 @@ def check_auth(ck, tx, w, c1, tok_r):
     is_error(ck, tx.req("GET", path, auth=basic("nobody@example.org", K.PASSWORD)), 401,
              "Basic unknown person")
     # too many wrong passwords: 429, also for the right one, until the window passes
-    for _ in range(5):
-        tx.req("GET", path, auth=basic(w.people["o1b"]["email"], "wrong password 123"))
+    # (the login's throttle: after four failures a one-second delay, which
+    # is waited out here, then five block the account)
+    failures, delayed = 0, 0
+    while failures < 5 and delayed < 10:
+        r = tx.req("GET", path, auth=basic(w.people["o1b"]["email"], "wrong password 123"))
+        if r.status == 429:
+            delayed += 1
+            ra = r.headers.get("retry-after", "")
+            ck.ok(ra.isdigit() and 1 <= int(ra) <= 60, "Basic delay Retry-After %r" % ra)
+            time.sleep(int(ra) + 0.1 if ra.isdigit() and int(ra) <= 5 else 1.1)
+        else:
+            is_error(ck, r, 401, "Basic wrong password %d" % (failures + 1))
+            failures += 1
+    ck.eq(failures, 5, "five Basic failures counted")
+    ck.ok(delayed >= 1, "a Basic attempt right after the fourth failure is delayed")
     r = tx.req("GET", path, auth=basic(w.people["o1b"]["email"], K.PASSWORD))
     is_error(ck, r, 429, "Basic password after five failures")
+    ra = r.headers.get("retry-after", "")
+    ck.ok(ra.isdigit() and int(ra) > 60, "Retry-After is the rest of the window: %r" % ra)
     # a revoked token stops at once (no cached answer survives it)
     tok_x = api_token(w, "o1a", "read", "to revoke")
     ck.status(tx.req("GET", path, token=tok_x), 200, "token before revoking")

@@ -186,6 +186,75 @@ static void test_long_keys_are_cut(void **state)
 	api_ratelimit_free(rl);
 }
 
+/* Progressive delay: after the free failures each attempt waits 1 s, 2 s,
+ * 4 s ... after the latest failure (capped), then the hard limit holds. */
+static void test_progressive_delay(void **state)
+{
+	(void)state;
+	struct api_ratelimit *rl = mk(0);
+	const struct api_ratelimit_rule rule = {
+		.max = 8, .free_failures = 3, .delay_ms = 1000, .delay_max_ms = 4000
+	};
+	const char *k = "e:d@example.org";
+	int64_t now = T0, ra = -1;
+	for (int i = 0; i < 3; i++) {
+		assert_false(api_ratelimit_check(rl, k, &rule, now, &ra));
+		api_ratelimit_fail(rl, k, now);
+		now += 10;
+	}
+	/* three free failures: the 4th attempt is not delayed */
+	assert_false(api_ratelimit_check(rl, k, &rule, now, &ra));
+	/* waits owed after failures 4..7: doubling, capped at 4 s */
+	static const int64_t waits[] = { 1000, 2000, 4000, 4000 };
+	for (int i = 0; i < 4; i++) {
+		api_ratelimit_fail(rl, k, now);
+		int64_t w = waits[i];
+		assert_true(api_ratelimit_check(rl, k, &rule, now + 1, &ra));
+		assert_int_equal(ra, w - 1);
+		assert_true(api_ratelimit_check(rl, k, &rule, now + w - 1, &ra));
+		assert_int_equal(ra, 1);
+		assert_false(api_ratelimit_check(rl, k, &rule, now + w, &ra));
+		now += w;
+	}
+	/* failure 8 reaches max: refused until the window ends */
+	api_ratelimit_fail(rl, k, now);
+	assert_true(api_ratelimit_check(rl, k, &rule, now + 60000, &ra));
+	assert_int_equal(ra, T0 + WINDOW - (now + 60000));
+	assert_true(api_ratelimit_check(rl, k, &rule, T0 + WINDOW - 1, NULL));
+	assert_false(api_ratelimit_check(rl, k, &rule, T0 + WINDOW, NULL));
+	/* clearing forgets the delay too */
+	api_ratelimit_fail(rl, k, T0 + WINDOW);
+	for (int i = 0; i < 5; i++)
+		api_ratelimit_fail(rl, k, T0 + WINDOW);
+	assert_true(api_ratelimit_check(rl, k, &rule, T0 + WINDOW, NULL));
+	api_ratelimit_clear(rl, k);
+	assert_false(api_ratelimit_check(rl, k, &rule, T0 + WINDOW, NULL));
+	api_ratelimit_free(rl);
+}
+
+/* No delay configured: only the hard limit, as api_ratelimit_blocked. A
+ * refused attempt is not counted, so waiting is enough. */
+static void test_delay_off_and_refusals_not_counted(void **state)
+{
+	(void)state;
+	struct api_ratelimit *rl = mk(0);
+	const struct api_ratelimit_rule none = { .max = 3, .free_failures = 0, .delay_ms = 0 };
+	const struct api_ratelimit_rule slow = {
+		.max = 0, .free_failures = 1, .delay_ms = 500, .delay_max_ms = 500
+	};
+	api_ratelimit_fail(rl, "k", T0);
+	api_ratelimit_fail(rl, "k", T0 + 1);
+	assert_false(api_ratelimit_check(rl, "k", &none, T0 + 2, NULL));
+	/* max 0 never blocks outright; the delay still applies */
+	assert_true(api_ratelimit_check(rl, "k", &slow, T0 + 2, NULL));
+	for (int i = 0; i < 100; i++)
+		assert_true(api_ratelimit_check(rl, "k", &slow, T0 + 2 + i, NULL));
+	assert_false(api_ratelimit_check(rl, "k", &slow, T0 + 501, NULL));
+	api_ratelimit_fail(rl, "k", T0 + 501);
+	assert_true(api_ratelimit_check(rl, "k", &none, T0 + 502, NULL));
+	api_ratelimit_free(rl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -199,6 +268,8 @@ int main(void)
 		cmocka_unit_test(test_bounded_prefers_stale),
 		cmocka_unit_test(test_many_keys_stay_bounded),
 		cmocka_unit_test(test_long_keys_are_cut),
+		cmocka_unit_test(test_progressive_delay),
+		cmocka_unit_test(test_delay_off_and_refusals_not_counted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -691,9 +691,16 @@ def check_csrf_everywhere(srv, people):
 def check_rate_limit(srv):
     c = Client(srv.port, "attacker")
     c.get("/signin")
-    for i in range(5):
+    for i in range(4):
         st, _, _ = c.post("/signin", {"email": DEMO["femke"], "password": "nope nope nope %d" % i})
         CK.eq(st, 200, "failed attempt %d" % (i + 1))
+    # after four failures the next attempt waits a second (progressive delay)
+    st, h, _ = c.post("/signin", {"email": DEMO["femke"], "password": "nope nope nope 4"})
+    CK.eq(st, 429, "fifth attempt right away is delayed")
+    CK.eq(h.get("retry-after"), ["1"], "the first delay is 1 s")
+    time.sleep(1.1)
+    st, _, _ = c.post("/signin", {"email": DEMO["femke"], "password": "nope nope nope 5"})
+    CK.eq(st, 200, "failed attempt 5 after the delay")
     st, h, body = c.post("/signin", {"email": DEMO["femke"], "password": srv.passwords[DEMO["femke"]]})
     CK.eq(st, 429, "sixth attempt limited, even with the right password")
     CK.ok("retry-after" in h, "Retry-After given")
