@@ -110,6 +110,7 @@ int cli_serve_store(struct cli *c, struct store *s, cli_ready_fn ready, void *ar
 	hc.max_body = (size_t)c->cfg.max_body;
 	hc.max_connections = 256;
 	hc.timeout_s = 30;
+	hc.trusted_proxies = c->cfg.trusted_proxy;
 	r = http_server_new(&hc, &srv);
 	if (r) {
 		cli_fail(c, r, "cannot create the HTTP server: %s", kr_strerror(r));

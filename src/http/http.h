@@ -26,7 +26,13 @@ struct http_request {
 	const char *path;        /* URL path without query, percent-decoded by MHD */
 	const char *body;        /* NUL-terminated copy of the body, "" if none */
 	size_t body_len;
+	/* The client: the TCP peer, or when the peer is a trusted proxy
+	 * (http_config.trusted_proxies) the right-most address of
+	 * X-Forwarded-For that is not a trusted proxy itself, in canonical
+	 * form. Rate limits and audit records key on it. */
 	const char *client_addr; /* "127.0.0.1" */
+	const char *peer_addr;   /* the TCP peer, always */
+	bool via_proxy;          /* the peer is a trusted proxy (its X-Forwarded-* count) */
 	int nparams;
 	const char *params[HTTP_MAX_PARAMS]; /* values of ":name" segments, in order */
 	void *conn;              /* private: struct MHD_Connection * */
@@ -89,6 +95,11 @@ struct http_config {
 	size_t max_body;         /* bytes; larger bodies get 413; default 1 MiB */
 	unsigned max_connections;/* default 256 */
 	unsigned timeout_s;      /* idle connection timeout, default 30 */
+	/* Reverse proxies whose X-Forwarded-For is believed: IP literals
+	 * separated by commas (util/config's trusted_proxy), NULL or "" = none.
+	 * From any other peer the header is ignored. An entry that is not an IP
+	 * address stops the walk, and the last good address is used. */
+	const char *trusted_proxies;
 };
 
 struct http_server;

@@ -4,6 +4,7 @@
  * headers on every answer and one access log line per request. */
 #include "http/http.h"
 #include "util/alloc.h"
+#include "util/config.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -57,6 +58,8 @@ struct http_server {
 	http_handler before;
 	void *before_ctx;
 	struct MHD_Daemon *daemon;
+	int nproxies;
+	unsigned char proxies[CONFIG_PROXIES_MAX][16]; /* IPv6, IPv4 mapped */
 };
 
 /* One per request (MHD's con_cls), freed when MHD reports completion. */
@@ -69,6 +72,8 @@ struct request_state {
 	int status;         /* status sent, for the access log */
 	char *pathbuf;      /* copy of the path split into segments */
 	char client_addr[INET6_ADDRSTRLEN];
+	char peer_addr[INET6_ADDRSTRLEN];
+	bool via_proxy;
 	char log_method[24];
 	char log_path[HTTP_LOG_PATH_MAX];
 };
@@ -155,6 +160,58 @@ static int parse_address(const char *address, int port, struct sockaddr_storage 
 	return KR_EINVAL;
 }
 
+/* Parses an IPv4 or IPv6 literal of len bytes at s ("[v6]" too) into a
+ * 16-byte IPv6 address, IPv4 mapped. */
+static bool addr_parse(const char *s, size_t len, unsigned char out[16])
+{
+	char buf[INET6_ADDRSTRLEN + 2];
+	struct in_addr v4;
+	if (len >= 2 && s[0] == '[' && s[len - 1] == ']') {
+		s++;
+		len -= 2;
+	}
+	if (!len || len >= sizeof buf)
+		return false;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (inet_pton(AF_INET, buf, &v4) == 1) {
+		memset(out, 0, 10);
+		out[10] = out[11] = 0xff;
+		memcpy(out + 12, &v4, 4);
+		return true;
+	}
+	return inet_pton(AF_INET6, buf, out) == 1;
+}
+
+/* Canonical text of a: dotted IPv4 when mapped, else IPv6. */
+static void addr_format(const unsigned char a[16], char *out, size_t n)
+{
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	if (memcmp(a, mapped, sizeof mapped) == 0)
+		inet_ntop(AF_INET, a + 12, out, (socklen_t)n);
+	else
+		inet_ntop(AF_INET6, a, out, (socklen_t)n);
+}
+
+static bool is_proxy(const struct http_server *srv, const unsigned char a[16])
+{
+	for (int i = 0; i < srv->nproxies; i++) {
+		if (memcmp(srv->proxies[i], a, 16) == 0)
+			return true;
+	}
+	return false;
+}
+
+static int add_proxy(void *arg, const char *addr)
+{
+	struct http_server *srv = arg;
+	if (srv->nproxies >= CONFIG_PROXIES_MAX ||
+	    !addr_parse(addr, strlen(addr), srv->proxies[srv->nproxies]))
+		return KR_EINVAL;
+	srv->nproxies++;
+	return 0;
+}
+
 int http_server_new(const struct http_config *cfg, struct http_server **out)
 {
 	int r = 0;
@@ -181,6 +238,11 @@ int http_server_new(const struct http_config *cfg, struct http_server **out)
 	srv->max_connections = cfg->max_connections ? cfg->max_connections
 						    : HTTP_DEFAULT_CONNECTIONS;
 	srv->timeout_s = cfg->timeout_s ? cfg->timeout_s : HTTP_DEFAULT_TIMEOUT;
+	if (cfg->trusted_proxies) {
+		r = config_proxies_each(cfg->trusted_proxies, add_proxy, srv);
+		if (r)
+			goto out;
+	}
 	*out = srv;
 	srv = NULL;
 out:
@@ -360,7 +422,8 @@ static struct request_state *state_new(struct http_server *srv, struct MHD_Conne
 		return NULL;
 	clock_gettime(CLOCK_MONOTONIC, &st->start);
 	strbuf_init(&st->body, srv->max_body);
-	client_address(conn, st->client_addr, sizeof st->client_addr);
+	client_address(conn, st->peer_addr, sizeof st->peer_addr);
+	memcpy(st->client_addr, st->peer_addr, sizeof st->client_addr);
 	log_escape(st->log_method, sizeof st->log_method, method);
 	log_escape(st->log_path, sizeof st->log_path, url);
 	return st;
@@ -571,18 +634,64 @@ static void check_answer(int r, const char *what, struct http_request *req,
 		http_response_release(res);
 }
 
+static enum MHD_Result last_xff(void *cls, enum MHD_ValueKind kind, const char *key,
+				const char *value)
+{
+	(void)kind;
+	if (key && value && strcasecmp(key, "X-Forwarded-For") == 0)
+		*(const char **)cls = value;
+	return MHD_YES;
+}
+
+/* When the peer is a trusted proxy: the client is the right-most address of
+ * (the last) X-Forwarded-For that is not a trusted proxy itself. Addresses
+ * left of it were written by the client and prove nothing. */
+static void forwarded_client(const struct http_server *srv, struct MHD_Connection *conn,
+			     struct request_state *st)
+{
+	unsigned char a[16];
+	if (!srv->nproxies || !addr_parse(st->peer_addr, strlen(st->peer_addr), a) ||
+	    !is_proxy(srv, a))
+		return;
+	st->via_proxy = true;
+	const char *xff = NULL;
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, last_xff, (void *)&xff);
+	if (!xff)
+		return;
+	size_t end = strlen(xff);
+	for (int hops = 0; end > 0 && hops < 64; hops++) {
+		size_t start = end;
+		while (start > 0 && xff[start - 1] != ',')
+			start--;
+		size_t b = start, e = end;
+		while (b < e && (xff[b] == ' ' || xff[b] == '\t'))
+			b++;
+		while (e > b && (xff[e - 1] == ' ' || xff[e - 1] == '\t'))
+			e--;
+		if (!addr_parse(xff + b, e - b, a))
+			return; /* not an address: keep the last good one */
+		addr_format(a, st->client_addr, sizeof st->client_addr);
+		if (!is_proxy(srv, a))
+			return;
+		end = start > 0 ? start - 1 : 0;
+	}
+}
+
 static enum MHD_Result finish(struct http_server *srv, struct request_state *st,
 			      struct MHD_Connection *conn, const char *method, const char *url)
 {
 	if (st->too_large)
 		return queue_problem(conn, st, 413, "payload-too-large", "Payload too large",
 				     "The request body is larger than allowed.", NULL);
+	forwarded_client(srv, conn, st);
 	struct http_request req = {
 		.method = method,
 		.path = url,
 		.body = st->body.buf ? st->body.buf : "",
 		.body_len = st->body.len,
 		.client_addr = st->client_addr,
+		.peer_addr = st->peer_addr,
+		.via_proxy = st->via_proxy,
 		.nparams = 0,
 		.conn = conn,
 	};

@@ -94,6 +94,41 @@ bool config_host_is_ip(const char *host)
 	return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
 }
 
+int config_proxies_each(const char *list, int (*fn)(void *arg, const char *addr), void *arg)
+{
+	int n = 0;
+	const char *p = list;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (!*p)
+		return 0;
+	for (;;) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		while (len && (*p == ' ' || *p == '\t')) {
+			p++;
+			len--;
+		}
+		char addr[48];
+		if (!len || len >= sizeof addr || ++n > CONFIG_PROXIES_MAX)
+			return KR_EINVAL;
+		memcpy(addr, p, len);
+		addr[len] = '\0';
+		if (!config_host_is_ip(addr))
+			return KR_EINVAL;
+		if (fn) {
+			int r = fn(arg, addr);
+			if (r)
+				return r;
+		}
+		if (!end)
+			return 0;
+		p = end + 1;
+	}
+}
+
 /* Printable text without control characters (header-safe: no CR/LF). */
 static bool header_safe(const char *s)
 {
@@ -148,6 +183,18 @@ static int config_set_notify(struct config *c, const char *key, const char *valu
 			return KR_EINVAL;
 		}
 		c->notify_dedup_window_s = v;
+		return 0;
+	}
+	if (strcmp(key, "trusted_proxy") == 0) {
+		if (strlen(value) >= sizeof c->trusted_proxy ||
+		    config_proxies_each(value, NULL, NULL)) {
+			snprintf(err, errlen,
+				 "trusted_proxy: expected at most %d IP addresses separated by "
+				 "commas, got '%.100s'",
+				 CONFIG_PROXIES_MAX, value);
+			return KR_EINVAL;
+		}
+		snprintf(c->trusted_proxy, sizeof c->trusted_proxy, "%s", value);
 		return 0;
 	}
 	if (strcmp(key, "notify_url") == 0) {
@@ -300,6 +347,8 @@ int config_load_env(struct config *c, char *err, size_t errlen)
 		{ "KRING_SMTP_STARTTLS", "smtp_starttls" }, { "KRING_NOTIFY_FROM", "notify_from" },
 		{ "KRING_NOTIFY_DEDUP_WINDOW", "notify_dedup_window" },
 		{ "KRING_NOTIFY_URL", "notify_url" },
+		{ "KRING_WEB_TRUSTED_PROXY", "trusted_proxy" }, /* older name, first */
+		{ "KRING_TRUSTED_PROXY", "trusted_proxy" },
 	};
 	char msg[256];
 	for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {

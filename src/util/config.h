@@ -14,6 +14,7 @@
 #define CONFIG_SESSION_TTL_MIN 60L
 #define CONFIG_SESSION_TTL_MAX (366L * 24 * 3600)
 #define CONFIG_DEDUP_WINDOW_MAX (366L * 24 * 3600)
+#define CONFIG_PROXIES_MAX 8
 
 struct config {
 	char listen[128];      /* KRING_LISTEN, "listen", default "127.0.0.1:8080" */
@@ -29,20 +30,26 @@ struct config {
 				     * 0..CONFIG_DEDUP_WINDOW_MAX (0 = off), default 604800 */
 	char notify_url[256];  /* KRING_NOTIFY_URL, "notify_url": http(s) base of the
 				* acknowledgement links, default "" = http://LISTEN */
+	/* KRING_TRUSTED_PROXY (older name KRING_WEB_TRUSTED_PROXY),
+	 * "trusted_proxy": up to CONFIG_PROXIES_MAX IP literals, comma-separated,
+	 * of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are
+	 * believed; default "" = none. */
+	char trusted_proxy[CONFIG_PROXIES_MAX * 48];
 };
 
 /* Fills defaults. */
 void config_defaults(struct config *c);
 /* Sets one key ("listen", "data", "log_level", "max_body", "session_ttl",
  * "smtp_relay", "smtp_starttls", "notify_from", "notify_dedup_window",
- * "notify_url") from text, validating it: listen must split
+ * "notify_url", "trusted_proxy") from text, validating it: listen must split
  * (config_split_listen), data is non-empty and fits, log_level is one of
  * the four names, max_body is CONFIG_MAX_BODY_MIN..CONFIG_MAX_BODY_MAX,
  * session_ttl is CONFIG_SESSION_TTL_MIN..CONFIG_SESSION_TTL_MAX (plain
  * decimal digits); smtp_relay is HOST:PORT with a port 1..65535 (the host
  * may be a name), smtp_starttls no|try|required, notify_from an address
  * with '@' and no control characters, notify_dedup_window seconds
- * 0..CONFIG_DEDUP_WINDOW_MAX, notify_url "" or an http(s) URL.
+ * 0..CONFIG_DEDUP_WINDOW_MAX, notify_url "" or an http(s) URL,
+ * trusted_proxy "" or IP literals separated by commas (blanks allowed).
  * 0, or KR_EINVAL with a one-line message in err; c is unchanged then. */
 int config_set(struct config *c, const char *key, const char *value, char *err, size_t errlen);
 /* Reads a config file; lines "key = value", '#' comments, blank lines;
@@ -54,7 +61,8 @@ int config_load_file(struct config *c, const char *path, char *err, size_t errle
 /* Applies KRING_* environment variables (KRING_LISTEN, KRING_DATA,
  * KRING_LOG_LEVEL, KRING_MAX_BODY, KRING_SESSION_TTL, KRING_SMTP_RELAY,
  * KRING_SMTP_STARTTLS, KRING_NOTIFY_FROM, KRING_NOTIFY_DEDUP_WINDOW,
- * KRING_NOTIFY_URL; an empty variable
+ * KRING_NOTIFY_URL, KRING_TRUSTED_PROXY and its older name
+ * KRING_WEB_TRUSTED_PROXY, which the new name overrides; an empty variable
  * counts as unset); same error contract, the message names the variable. */
 int config_load_env(struct config *c, char *err, size_t errlen);
 /* Splits listen "host:port" / "[v6]:port"; 0 or KR_EINVAL. host gets at most hostlen-1 chars.
@@ -62,6 +70,12 @@ int config_load_env(struct config *c, char *err, size_t errlen);
 int config_split_listen(const char *listen, char *host, size_t hostlen, int *port);
 /* True if host is a literal IPv4 or IPv6 address (no names, no brackets). */
 bool config_host_is_ip(const char *host);
+/* Calls fn for each address of a trusted_proxy list (blanks trimmed, at
+ * most 47 bytes each); stops at fn's first non-zero and returns it. Returns
+ * KR_EINVAL for an empty element, one that is not an IP literal, or more
+ * than CONFIG_PROXIES_MAX of them (fn may have been called for the earlier
+ * ones); "" calls nothing and returns 0. */
+int config_proxies_each(const char *list, int (*fn)(void *arg, const char *addr), void *arg);
 /* Path of the SQLite file inside data_dir into out. */
 void config_db_path(const struct config *c, char *out, size_t n);
 /* The log level named by c->log_level (LOG_INFO if it names none). */

@@ -294,8 +294,7 @@ static bool over_tls(const struct web *w, const struct http_request *req)
 {
 	if (w->cfg.secure_cookies)
 		return true;
-	const char *proxy = w->cfg.trusted_proxy;
-	if (!proxy || !*proxy || !req->client_addr || strcmp(req->client_addr, proxy) != 0)
+	if (!req->via_proxy) /* only a trusted proxy's X-Forwarded-Proto counts */
 		return false;
 	const char *proto = http_header(req, "X-Forwarded-Proto");
 	return proto && strcasecmp(proto, "https") == 0;

@@ -3,7 +3,6 @@
  * configuration from the environment, and the registration of every page
  * group's routes. */
 #include "util/alloc.h"
-#include "util/config.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "web/blobs.h"
@@ -30,14 +29,6 @@ int web_config_env(struct web_config *cfg, char *err, size_t errlen)
 				 v);
 			return KR_EINVAL;
 		}
-	}
-	v = getenv("KRING_WEB_TRUSTED_PROXY");
-	if (v && *v) {
-		if (strlen(v) > 64 || !config_host_is_ip(v)) {
-			snprintf(err, errlen, "KRING_WEB_TRUSTED_PROXY: not an IP address literal");
-			return KR_EINVAL;
-		}
-		cfg->trusted_proxy = v;
 	}
 	return 0;
 }

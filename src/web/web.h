@@ -22,10 +22,9 @@ struct web_config {
 	/* Mark cookies Secure and send HSTS on every answer: kring is only
 	 * reached over TLS. */
 	bool secure_cookies;
-	/* Client address (IP literal) of a TLS-terminating reverse proxy whose
-	 * "X-Forwarded-Proto: https" is believed (then cookies are Secure and
-	 * HSTS is sent for that request). NULL or "" = trust no proxy. */
-	const char *trusted_proxy;
+	/* Behind a trusted TLS-terminating reverse proxy (util/config's
+	 * trusted_proxy, KRING_TRUSTED_PROXY; req->via_proxy) a request with
+	 * "X-Forwarded-Proto: https" gets Secure cookies and HSTS too. */
 };
 
 struct web_state; /* private to src/web */
@@ -36,11 +35,9 @@ struct web {
 	struct web_state *st;  /* set by web_register, freed by web_release */
 };
 
-/* Reads KRING_WEB_SECURE ("1"/"true"/"yes" or "0"/"false"/"no") and
- * KRING_WEB_TRUSTED_PROXY (an IPv4 or IPv6 literal) from the environment
- * into cfg; unset or empty variables leave cfg as it is. KR_EINVAL with a
- * one-line message naming the variable in err. The proxy string points
- * into the environment. */
+/* Reads KRING_WEB_SECURE ("1"/"true"/"yes" or "0"/"false"/"no") from the
+ * environment into cfg; unset or empty leaves cfg as it is. KR_EINVAL with
+ * a one-line message naming the variable in err. */
 int web_config_env(struct web_config *cfg, char *err, size_t errlen);
 
 /* Loads the templates and message catalogues (KR_EINVAL when one is

@@ -337,6 +337,14 @@ static int h_header(struct http_request *req, struct http_response *res, void *c
 	return http_json(res, 200, j);
 }
 
+static int h_whois(struct http_request *req, struct http_response *res, void *ctx)
+{
+	(void)ctx;
+	json_t *j = json_pack("{s:s,s:s,s:b}", "client", req->client_addr, "peer",
+			      req->peer_addr, "via_proxy", req->via_proxy);
+	return http_json(res, 200, j);
+}
+
 static int h_fail(struct http_request *req, struct http_response *res, void *ctx)
 {
 	(void)req;
@@ -1157,6 +1165,91 @@ static void ipv6_loopback(void **state)
 	http_server_free(s);
 }
 
+/* Who the client is, asked of a server trusting `proxies`, with these
+ * extra header lines: fills client and via_proxy. */
+static void whois(const char *proxies, const char *headers, char *client, size_t n,
+		  bool *via_proxy)
+{
+	struct http_server *s = NULL;
+	struct http_config cfg = { .address = "127.0.0.1", .port = 0,
+				   .trusted_proxies = proxies };
+	assert_int_equal(http_server_new(&cfg, &s), 0);
+	assert_int_equal(http_route(s, "GET", "/whois", h_whois, NULL), 0);
+	assert_int_equal(http_server_start(s), 0);
+	int fd = connect_to(AF_INET, "127.0.0.1", http_server_port(s));
+	assert_true(fd >= 0);
+	char req[1024];
+	int len = snprintf(req, sizeof req,
+			   "GET /whois HTTP/1.1\r\nHost: x\r\n%sConnection: close\r\n\r\n",
+			   headers);
+	send_all(fd, req, (size_t)len);
+	struct reply rp;
+	read_reply(fd, &rp);
+	close(fd);
+	assert_int_equal(rp.status, 200);
+	json_t *j = reply_json(&rp);
+	snprintf(client, n, "%s", json_string_value(json_object_get(j, "client")));
+	assert_string_equal(json_string_value(json_object_get(j, "peer")), "127.0.0.1");
+	*via_proxy = json_is_true(json_object_get(j, "via_proxy"));
+	json_decref(j);
+	reply_free(&rp);
+	http_server_free(s);
+}
+
+static void forwarded_for(void **state)
+{
+	(void)state;
+	char c[64];
+	bool via = false;
+	/* no trusted proxy: the header is the client's word, ignored */
+	whois(NULL, "X-Forwarded-For: 192.0.2.7\r\n", c, sizeof c, &via);
+	assert_string_equal(c, "127.0.0.1");
+	assert_false(via);
+	/* a trusted proxy, but not this peer */
+	whois("10.1.2.3", "X-Forwarded-For: 192.0.2.7\r\n", c, sizeof c, &via);
+	assert_string_equal(c, "127.0.0.1");
+	assert_false(via);
+	/* the peer is trusted: the right-most address it did not write itself */
+	whois("127.0.0.1", "X-Forwarded-For: 192.0.2.7\r\n", c, sizeof c, &via);
+	assert_string_equal(c, "192.0.2.7");
+	assert_true(via);
+	whois("127.0.0.1", "X-Forwarded-For: 203.0.113.9, 192.0.2.7\r\n", c, sizeof c, &via);
+	assert_string_equal(c, "192.0.2.7"); /* the left one was made up by the client */
+	/* a chain of trusted proxies is skipped, IPv6 is written canonically */
+	whois(" 127.0.0.1 , 10.0.0.2,2001:db8::1", "X-Forwarded-For: 2001:DB8:0:0::5 ,10.0.0.2\r\n",
+	      c, sizeof c, &via);
+	assert_string_equal(c, "2001:db8::5");
+	whois("127.0.0.1,10.0.0.2", "X-Forwarded-For: [2001:db8::6]\r\n", c, sizeof c, &via);
+	assert_string_equal(c, "2001:db8::6");
+	/* garbage stops the walk at the last good address */
+	whois("127.0.0.1,10.0.0.2", "X-Forwarded-For: 192.0.2.7, evil, 10.0.0.2\r\n", c, sizeof c,
+	      &via);
+	assert_string_equal(c, "10.0.0.2");
+	whois("127.0.0.1", "X-Forwarded-For: 192.0.2.7:443\r\n", c, sizeof c, &via);
+	assert_string_equal(c, "127.0.0.1");
+	whois("127.0.0.1", "X-Forwarded-For: ,\r\n", c, sizeof c, &via);
+	assert_string_equal(c, "127.0.0.1");
+	whois("127.0.0.1", "X-Forwarded-For:\r\n", c, sizeof c, &via);
+	assert_string_equal(c, "127.0.0.1");
+	/* several header lines: the last one is the proxy's */
+	whois("127.0.0.1", "X-Forwarded-For: 192.0.2.1\r\nX-Forwarded-For: 192.0.2.2\r\n", c,
+	      sizeof c, &via);
+	assert_string_equal(c, "192.0.2.2");
+	/* no header from a trusted proxy: the proxy itself */
+	whois("127.0.0.1", "", c, sizeof c, &via);
+	assert_string_equal(c, "127.0.0.1");
+	assert_true(via);
+	/* a bad list is refused when the server is made */
+	struct http_server *s = NULL;
+	static const char *const bad[] = { "localhost", "10.0.0.1,", "1.2.3.4/24",
+					   "1,2,3,4,5,6,7,8,9", "::1,,::2" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct http_config cfg = { .address = "127.0.0.1", .trusted_proxies = bad[i] };
+		assert_int_equal(http_server_new(&cfg, &s), KR_EINVAL);
+		assert_null(s);
+	}
+}
+
 static void start_twice_and_routes_locked(void **state)
 {
 	(void)state;
@@ -1178,6 +1271,7 @@ int main(void)
 		cmocka_unit_test(response_helpers),
 		cmocka_unit_test(response_allocation_failures),
 		cmocka_unit_test(ipv6_loopback),
+		cmocka_unit_test(forwarded_for),
 	};
 	const struct CMUnitTest online[] = {
 		cmocka_unit_test(routing_with_params),

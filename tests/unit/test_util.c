@@ -43,6 +43,8 @@ static void clear_env(void)
 	unsetenv("KRING_LOG_LEVEL");
 	unsetenv("KRING_MAX_BODY");
 	unsetenv("KRING_SESSION_TTL");
+	unsetenv("KRING_TRUSTED_PROXY");
+	unsetenv("KRING_WEB_TRUSTED_PROXY");
 }
 
 /* ---- strbuf ---- */
@@ -516,6 +518,52 @@ static void config_env_overrides_file(void **state)
 	unlink(path);
 }
 
+static int collect_proxy(void *arg, const char *addr)
+{
+	struct strbuf *sb = arg;
+	return strbuf_addf(sb, "[%s]", addr);
+}
+
+static void config_trusted_proxies(void **state)
+{
+	(void)state;
+	struct config c;
+	char err[256] = "";
+	config_defaults(&c);
+	assert_string_equal(c.trusted_proxy, "");
+	assert_int_equal(config_set(&c, "trusted_proxy", " 10.0.0.1 ,::1,\t192.0.2.9", err,
+				    sizeof err), 0);
+	struct strbuf sb;
+	strbuf_init(&sb, 1024);
+	assert_int_equal(config_proxies_each(c.trusted_proxy, collect_proxy, &sb), 0);
+	assert_string_equal(sb.buf, "[10.0.0.1][::1][192.0.2.9]");
+	strbuf_release(&sb);
+	assert_int_equal(config_proxies_each("", collect_proxy, NULL), 0);
+	assert_int_equal(config_proxies_each("  ", collect_proxy, NULL), 0);
+	static const char *const bad[] = { "proxy.example.org", "10.0.0.1,", ",10.0.0.1",
+					   "10.0.0.0/8", "1,2,3,4,5,6,7,8,9", "10.0.0.1 10.0.0.2",
+					   "[::1]" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(config_set(&c, "trusted_proxy", bad[i], err, sizeof err),
+				 KR_EINVAL);
+		assert_non_null(strstr(err, "trusted_proxy"));
+		assert_string_equal(c.trusted_proxy, " 10.0.0.1 ,::1,\t192.0.2.9"); /* unchanged */
+	}
+	/* the older variable name works; the new one wins */
+	clear_env();
+	setenv("KRING_WEB_TRUSTED_PROXY", "10.9.9.9", 1);
+	config_defaults(&c);
+	assert_int_equal(config_load_env(&c, err, sizeof err), 0);
+	assert_string_equal(c.trusted_proxy, "10.9.9.9");
+	setenv("KRING_TRUSTED_PROXY", "10.8.8.8", 1);
+	assert_int_equal(config_load_env(&c, err, sizeof err), 0);
+	assert_string_equal(c.trusted_proxy, "10.8.8.8");
+	setenv("KRING_TRUSTED_PROXY", "not an address", 1);
+	assert_int_equal(config_load_env(&c, err, sizeof err), KR_EINVAL);
+	assert_non_null(strstr(err, "KRING_TRUSTED_PROXY"));
+	clear_env();
+}
+
 static void config_env_errors_name_the_variable(void **state)
 {
 	(void)state;
@@ -631,6 +679,7 @@ int main(void)
 		cmocka_unit_test(config_file_rejects_long_lines_and_missing_files),
 		cmocka_unit_test(config_env_overrides_file),
 		cmocka_unit_test(config_env_errors_name_the_variable),
+		cmocka_unit_test(config_trusted_proxies),
 		cmocka_unit_test(config_split_listen_forms),
 		cmocka_unit_test(config_host_literals),
 		cmocka_unit_test(config_db_path_joins),

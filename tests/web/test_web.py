@@ -716,6 +716,44 @@ def check_rate_limit(srv):
     CK.eq(r.status, 429, "the API's login is limited by the web's failures")
 
 
+def check_forwarded(srv):
+    """Behind the trusted proxy (127.0.0.1 here) the client is the address in
+    X-Forwarded-For: the login throttle and the audit key on it, and
+    X-Forwarded-Proto still counts."""
+    c = Client(srv.port, "behind-proxy")
+    c.get("/signin")
+    via = {"X-Forwarded-For": "192.0.2.66"}
+    for i in range(11):
+        st, _, _ = c.post("/signin", {"email": "ghost%d@nowhere.example.org" % i,
+                                      "password": "nope nope nope"}, headers=via)
+        CK.eq(st, 200, "forwarded failure %d" % (i + 1))
+    # a client that writes its own X-Forwarded-For gains nothing: the proxy
+    # appends the real address, and that is the one that counts
+    st, h, _ = c.post("/signin", {"email": "ghost@nowhere.example.org", "password": "nope"},
+                      headers={"X-Forwarded-For": "198.51.100.1, 192.0.2.66"})
+    CK.eq(st, 429, "the forwarded address is delayed after its free failures")
+    CK.eq(h.get("retry-after"), ["1"], "forwarded address: first delay 1 s")
+    other = Client(srv.port, "behind-proxy-2")
+    other.get("/signin")
+    st, h, _ = other.post("/signin", {"email": DEMO["thomas"],
+                                      "password": srv.passwords[DEMO["thomas"]]},
+                          headers={"X-Forwarded-For": "192.0.2.67",
+                                   "X-Forwarded-Proto": "https"})
+    CK.eq(st, 303, "another address behind the same proxy signs in")
+    CK.ok(h.get("strict-transport-security", [""])[0].startswith("max-age="),
+          "HSTS behind a TLS proxy that forwards the address")
+    db = srv.db()
+    try:
+        n = db.execute("SELECT count(*) FROM audit WHERE action = 'login-failed' "
+                       "AND addr = '192.0.2.66'").fetchone()[0]
+        ok = db.execute("SELECT count(*) FROM audit WHERE action = 'login' "
+                        "AND addr = '192.0.2.67'").fetchone()[0]
+    finally:
+        db.close()
+    CK.eq(n, 11, "failed sign-ins audited with the forwarded address")
+    CK.eq(ok, 1, "the sign-in audited with the forwarded address")
+
+
 def main(argv):
     if len(argv) != 2:
         print("usage: test_web.py /path/to/kring", file=sys.stderr)
@@ -736,6 +774,7 @@ def main(argv):
         check_session_expiry_and_signout(srv)
         check_csrf_everywhere(srv, people)
         check_rate_limit(srv)
+        check_forwarded(srv)
         CK.ok(len(HTML_SEEN) > 100, "HTML answers checked: %d" % len(HTML_SEEN))
     finally:
         rc = srv.stop()
