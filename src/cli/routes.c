@@ -1,8 +1,11 @@
-/* routes.c - `kring routes`: the HTTP routes the API registers, in order. */
+/* routes.c - `kring routes`: the HTTP routes `kring serve` registers (the
+ * API, the web pages, TAXII and the MISP feed), in the order they are tried. */
 #include "api/api.h"
 #include "cli/cli.h"
 #include "http/http.h"
+#include "taxii/taxii.h"
 #include "util/err.h"
+#include "web/web.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -14,8 +17,12 @@ static int routes_run(struct cli *c, const struct cli_args *a)
 	(void)a;
 	struct http_server *srv = NULL;
 	struct api api;
+	struct web web;
+	struct taxii taxii;
 	struct http_config hc;
 	memset(&api, 0, sizeof api);
+	memset(&web, 0, sizeof web);
+	memset(&taxii, 0, sizeof taxii);
 	memset(&hc, 0, sizeof hc);
 	/* never started: the server only collects the routes */
 	hc.address = "127.0.0.1";
@@ -28,6 +35,19 @@ static int routes_run(struct cli *c, const struct cli_args *a)
 		cli_fail(c, r, "cannot register the API routes: %s", kr_strerror(r));
 		goto out;
 	}
+	/* the same order as kring serve */
+	web.api = &api;
+	r = web_register(&web, srv);
+	if (r) {
+		cli_fail(c, r, "cannot register the web routes: %s", kr_strerror(r));
+		goto out;
+	}
+	taxii.api = &api;
+	r = taxii_register(&taxii, srv);
+	if (r) {
+		cli_fail(c, r, "cannot register the TAXII routes: %s", kr_strerror(r));
+		goto out;
+	}
 	int n = http_route_count(srv);
 	for (int i = 0; i < n; i++) {
 		const char *method = NULL, *pattern = NULL;
@@ -36,6 +56,8 @@ static int routes_run(struct cli *c, const struct cli_args *a)
 	}
 out:
 	http_server_free(srv);
+	web_release(&web);
+	taxii_release(&taxii);
 	api_release(&api);
 	return r;
 }
@@ -47,7 +69,8 @@ const struct cli_command cli_cmd_routes = {
 	.summary = "list the HTTP routes",
 	.usage = "usage: kring routes\n"
 		 "\n"
-		 "Prints every HTTP route as METHOD<TAB>PATTERN, in the order they are tried.\n",
+		 "Prints every HTTP route of kring serve (the API, the web pages, TAXII and\n"
+		 "the MISP feed) as METHOD<TAB>PATTERN, in the order they are tried.\n",
 	.opts = no_opts,
 	.run = routes_run,
 };

@@ -141,6 +141,9 @@ def main(kt):
     p = cli("routes")
     ck.eq(p.returncode, 0, "routes exit status")
     ck.ok("GET\t/api/v1/health" in p.stdout.splitlines(), "routes lists GET /api/v1/health")
+    for want in ("GET\t/signin", "GET\t/reports/:id", "GET\t/taxii2/:root/collections/:coll/objects",
+                 "GET\t/feeds/misp/:community/:file"):
+        ck.ok(want in p.stdout.splitlines(), "routes lists %s (web, TAXII, feed)" % want)
 
     # ---- admin commands and their effect through the API
     oid = kt.cli_ok("org", "add", "--name", "Netbeheer Noord", "--kind", "company", "--sector",
