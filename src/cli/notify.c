@@ -5,6 +5,7 @@
  * is `key: value` lines on stdout. */
 #include "cli/cli.h"
 #include "deliver/deliver.h"
+#include "deliver/worker.h"
 #include "notify/notify.h"
 #include "store/store.h"
 #include "util/err.h"
@@ -100,6 +101,32 @@ static int deliver_cfg(struct cli *c, struct deliver_config *dc)
 	char err[256];
 	int r = deliver_config_from(&c->cfg, dc, err, sizeof err);
 	return r ? cli_fail(c, r, "%s", err) : 0;
+}
+
+/* Drains under the sender lock (deliver/worker.h), so that this process and
+ * the worker of a running kring serve never both send a message; waits
+ * while the other one holds it. */
+static int drain_locked(struct cli *c, struct store *s, const struct deliver_config *dc,
+                        int64_t run_id, bool retry_now, int64_t max, struct bar *bar,
+                        struct deliver_send_stats *st, char *err, size_t errlen)
+{
+	char db[1100], lock[1200];
+	int fd = -1;
+	config_db_path(&c->cfg, db, sizeof db);
+	deliver_lock_path(db, lock, sizeof lock);
+	int r = deliver_lock_acquire(lock, false, &fd);
+	if (r == KR_EBUSY) {
+		fprintf(stderr, "kring: another sender (kring serve or kring notify) is at work; "
+		                "waiting for it\n");
+		r = deliver_lock_acquire(lock, true, &fd);
+	}
+	if (r) {
+		snprintf(err, errlen, "cannot take the sender lock %s", lock);
+		return r;
+	}
+	r = deliver_outbox_drain(s, dc, run_id, retry_now, max, on_progress, bar, st, err, errlen);
+	deliver_lock_release(fd);
+	return r;
 }
 
 static void print_summary(const struct deliver_run_summary *s, bool dry_run)
@@ -206,8 +233,7 @@ static int run_run(struct cli *c, const struct cli_args *a)
 	fflush(stdout);
 	if (dry || no_send || sum.run.id == 0)
 		goto out;
-	r = deliver_outbox_drain(s, &dc, sum.run.id, false, 0, on_progress, &bar, &st, err,
-	                         sizeof err);
+	r = drain_locked(c, s, &dc, sum.run.id, false, 0, &bar, &st, err, sizeof err);
 	bar_end(&bar);
 	if (r) {
 		cli_fail(c, r, "%s", err[0] ? err : kr_strerror(r));
@@ -276,8 +302,8 @@ static int send_run(struct cli *c, const struct cli_args *a)
 	r = cli_store_open(c, &s);
 	if (r)
 		return r;
-	r = deliver_outbox_drain(s, &dc, run_id, cli_arg_count(a, "retry-now") > 0, max,
-	                         on_progress, &bar, &st, err, sizeof err);
+	r = drain_locked(c, s, &dc, run_id, cli_arg_count(a, "retry-now") > 0, max, &bar, &st,
+	                 err, sizeof err);
 	bar_end(&bar);
 	store_close(s);
 	if (r)

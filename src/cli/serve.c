@@ -2,6 +2,7 @@
  * or SIGTERM. The shared serving loop is also used by `kring demo`. */
 #include "api/api.h"
 #include "cli/cli.h"
+#include "deliver/worker.h"
 #include "http/http.h"
 #include "store/store.h"
 #include "taxii/taxii.h"
@@ -72,6 +73,27 @@ static int listen_probe(const char *host, int port)
 	return e;
 }
 
+/* The outbox worker (notify_send_interval, 0 = none): sends what uploads
+ * through the API queued, with its own store connection. */
+static int start_worker(struct cli *c, struct deliver_worker **out)
+{
+	struct deliver_config dc;
+	char err[256], db[1100];
+	*out = NULL;
+	if (c->cfg.notify_send_interval_s <= 0)
+		return 0;
+	int r = deliver_config_from(&c->cfg, &dc, err, sizeof err);
+	if (r)
+		return cli_fail(c, r, "%s", err);
+	config_db_path(&c->cfg, db, sizeof db);
+	r = deliver_worker_start(db, &dc, (int64_t)c->cfg.notify_send_interval_s * 1000, out);
+	if (r)
+		return cli_fail(c, r, "cannot start the notification sender: %s", kr_strerror(r));
+	log_info("notifications: the outbox is drained every %ld s through %s",
+		 c->cfg.notify_send_interval_s, c->cfg.smtp_relay);
+	return 0;
+}
+
 int cli_serve_store(struct cli *c, struct store *s, cli_ready_fn ready, void *arg)
 {
 	char host[128];
@@ -81,6 +103,7 @@ int cli_serve_store(struct cli *c, struct store *s, cli_ready_fn ready, void *ar
 	struct api api;
 	struct web web;
 	struct taxii taxii;
+	struct deliver_worker *worker = NULL;
 	char err[256];
 	sigset_t set;
 	memset(&api, 0, sizeof api);
@@ -150,6 +173,9 @@ int cli_serve_store(struct cli *c, struct store *s, cli_ready_fn ready, void *ar
 		cli_fail(c, r, "cannot listen on %s: %s", c->cfg.listen, kr_strerror(r));
 		goto out;
 	}
+	r = start_worker(c, &worker);
+	if (r)
+		goto out;
 	bool v6 = strchr(host, ':') != NULL;
 	printf("kring listening on http://%s%s%s:%d/\n", v6 ? "[" : "", host, v6 ? "]" : "",
 	       http_server_port(srv));
@@ -166,6 +192,7 @@ int cli_serve_store(struct cli *c, struct store *s, cli_ready_fn ready, void *ar
 	log_info("received %s, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	http_server_stop(srv);
 out:
+	deliver_worker_stop(worker); /* after the last upload: what it queued is sent next time */
 	if (srv)
 		http_server_free(srv);
 	web_release(&web);

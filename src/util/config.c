@@ -29,6 +29,7 @@ void config_defaults(struct config *c)
 	snprintf(c->smtp_starttls, sizeof c->smtp_starttls, "%s", "try");
 	snprintf(c->notify_from, sizeof c->notify_from, "%s", "kring <kring@localhost>");
 	c->notify_dedup_window_s = 7L * 24 * 3600;
+	c->notify_send_interval_s = 10;
 }
 
 /* Plain decimal digits only: no sign, no blanks, no hex, no overflow. */
@@ -183,6 +184,15 @@ static int config_set_notify(struct config *c, const char *key, const char *valu
 			return KR_EINVAL;
 		}
 		c->notify_dedup_window_s = v;
+		return 0;
+	}
+	if (strcmp(key, "notify_send_interval") == 0) {
+		if (parse_long(value, 0, CONFIG_SEND_INTERVAL_MAX, &v)) {
+			snprintf(err, errlen, "notify_send_interval: expected seconds in 0..%ld, got "
+					      "'%.40s'", CONFIG_SEND_INTERVAL_MAX, value);
+			return KR_EINVAL;
+		}
+		c->notify_send_interval_s = v;
 		return 0;
 	}
 	if (strcmp(key, "trusted_proxy") == 0) {
@@ -347,6 +357,7 @@ int config_load_env(struct config *c, char *err, size_t errlen)
 		{ "KRING_SMTP_STARTTLS", "smtp_starttls" }, { "KRING_NOTIFY_FROM", "notify_from" },
 		{ "KRING_NOTIFY_DEDUP_WINDOW", "notify_dedup_window" },
 		{ "KRING_NOTIFY_URL", "notify_url" },
+		{ "KRING_NOTIFY_SEND_INTERVAL", "notify_send_interval" },
 		{ "KRING_WEB_TRUSTED_PROXY", "trusted_proxy" }, /* older name, first */
 		{ "KRING_TRUSTED_PROXY", "trusted_proxy" },
 	};

@@ -15,6 +15,7 @@
 #define CONFIG_SESSION_TTL_MAX (366L * 24 * 3600)
 #define CONFIG_DEDUP_WINDOW_MAX (366L * 24 * 3600)
 #define CONFIG_PROXIES_MAX 8
+#define CONFIG_SEND_INTERVAL_MAX 86400L
 
 struct config {
 	char listen[128];      /* KRING_LISTEN, "listen", default "127.0.0.1:8080" */
@@ -30,6 +31,10 @@ struct config {
 				     * 0..CONFIG_DEDUP_WINDOW_MAX (0 = off), default 604800 */
 	char notify_url[256];  /* KRING_NOTIFY_URL, "notify_url": http(s) base of the
 				* acknowledgement links, default "" = http://LISTEN */
+	long notify_send_interval_s; /* KRING_NOTIFY_SEND_INTERVAL, "notify_send_interval":
+				      * seconds between the outbox worker's turns in
+				      * kring serve, 0..CONFIG_SEND_INTERVAL_MAX (0 = no
+				      * worker), default 10 */
 	/* KRING_TRUSTED_PROXY (older name KRING_WEB_TRUSTED_PROXY),
 	 * "trusted_proxy": up to CONFIG_PROXIES_MAX IP literals, comma-separated,
 	 * of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are
@@ -41,7 +46,7 @@ struct config {
 void config_defaults(struct config *c);
 /* Sets one key ("listen", "data", "log_level", "max_body", "session_ttl",
  * "smtp_relay", "smtp_starttls", "notify_from", "notify_dedup_window",
- * "notify_url", "trusted_proxy") from text, validating it: listen must split
+ * "notify_url", "notify_send_interval", "trusted_proxy") from text, validating it: listen must split
  * (config_split_listen), data is non-empty and fits, log_level is one of
  * the four names, max_body is CONFIG_MAX_BODY_MIN..CONFIG_MAX_BODY_MAX,
  * session_ttl is CONFIG_SESSION_TTL_MIN..CONFIG_SESSION_TTL_MAX (plain
@@ -49,6 +54,7 @@ void config_defaults(struct config *c);
  * may be a name), smtp_starttls no|try|required, notify_from an address
  * with '@' and no control characters, notify_dedup_window seconds
  * 0..CONFIG_DEDUP_WINDOW_MAX, notify_url "" or an http(s) URL,
+ * notify_send_interval seconds 0..CONFIG_SEND_INTERVAL_MAX,
  * trusted_proxy "" or IP literals separated by commas (blanks allowed).
  * 0, or KR_EINVAL with a one-line message in err; c is unchanged then. */
 int config_set(struct config *c, const char *key, const char *value, char *err, size_t errlen);
@@ -61,7 +67,7 @@ int config_load_file(struct config *c, const char *path, char *err, size_t errle
 /* Applies KRING_* environment variables (KRING_LISTEN, KRING_DATA,
  * KRING_LOG_LEVEL, KRING_MAX_BODY, KRING_SESSION_TTL, KRING_SMTP_RELAY,
  * KRING_SMTP_STARTTLS, KRING_NOTIFY_FROM, KRING_NOTIFY_DEDUP_WINDOW,
- * KRING_NOTIFY_URL, KRING_TRUSTED_PROXY and its older name
+ * KRING_NOTIFY_URL, KRING_NOTIFY_SEND_INTERVAL, KRING_TRUSTED_PROXY and its older name
  * KRING_WEB_TRUSTED_PROXY, which the new name overrides; an empty variable
  * counts as unset); same error contract, the message names the variable. */
 int config_load_env(struct config *c, char *err, size_t errlen);

@@ -549,6 +549,15 @@ static void config_trusted_proxies(void **state)
 		assert_non_null(strstr(err, "trusted_proxy"));
 		assert_string_equal(c.trusted_proxy, " 10.0.0.1 ,::1,\t192.0.2.9"); /* unchanged */
 	}
+	/* the outbox worker's interval */
+	assert_int_equal(c.notify_send_interval_s, 10);
+	assert_int_equal(config_set(&c, "notify_send_interval", "0", err, sizeof err), 0);
+	assert_int_equal(c.notify_send_interval_s, 0);
+	assert_int_equal(config_set(&c, "notify_send_interval", "86400", err, sizeof err), 0);
+	assert_int_equal(config_set(&c, "notify_send_interval", "86401", err, sizeof err),
+			 KR_EINVAL);
+	assert_int_equal(config_set(&c, "notify_send_interval", "-1", err, sizeof err), KR_EINVAL);
+	assert_int_equal(c.notify_send_interval_s, 86400);
 	/* the older variable name works; the new one wins */
 	clear_env();
 	setenv("KRING_WEB_TRUSTED_PROXY", "10.9.9.9", 1);
