@@ -732,7 +732,7 @@ int store_open_sqlite(const char *path, struct store **out)
 	int r;
 	int rc = sqlite3_open_v2(path, &q->head.db,
 	                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-	                             SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_EXRESCODE,
+	                             SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
 	                         NULL);
 	if (rc != SQLITE_OK) {
 		r = q->head.db ? sq_fail(q, rc) : KR_ENOMEM;

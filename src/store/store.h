@@ -10,7 +10,9 @@
  *
  * Status: 0 on success, or KR_ENOTFOUND (no such row), KR_ECONFLICT
  * (unique/foreign key/state conflict), KR_EINVAL, KR_ENOMEM, KR_EIO.
- * A store is used by one thread at a time (the caller serialises).
+ * A store is used by one thread at a time (the caller serialises; SQLite's
+ * own mutexes are off). A thread that works beside another opens its own
+ * store on the same file, as the outbox worker of kring serve does.
  *
  * Ownership: structs passed in are borrowed. Arrays returned through
  * `**out, *n` are allocated by the store and freed by the caller with the
