@@ -121,7 +121,8 @@ static int drain_locked(struct cli *c, struct store *s, const struct deliver_con
 		r = deliver_lock_acquire(lock, true, &fd);
 	}
 	if (r) {
-		snprintf(err, errlen, "cannot take the sender lock %s", lock);
+		/* the tail of an over-long path adds nothing to the message */
+		snprintf(err, errlen, "cannot take the sender lock %.200s", lock);
 		return r;
 	}
 	r = deliver_outbox_drain(s, dc, run_id, retry_now, max, on_progress, bar, st, err, errlen);

@@ -410,24 +410,34 @@ static int run(struct csv_reader *r, const unsigned char *p, const unsigned char
 	return 0;
 }
 
+static const unsigned char utf8_bom[3] = {0xef, 0xbb, 0xbf};
+
+/* Not a byte order mark after all: the bytes of it matched so far were
+ * data. r->bom is below 3 while matching (it turns -1 at the third byte);
+ * the bound says so to readers of utf8_bom[]. */
+static int bom_replay(struct csv_reader *r)
+{
+	int k = r->bom;
+	r->bom = -1;
+	if (k <= 0 || k >= (int)sizeof utf8_bom)
+		return 0;
+	return run(r, utf8_bom, utf8_bom + k);
+}
+
 int csv_reader_feed(struct csv_reader *r, const void *data, size_t len)
 {
-	static const unsigned char bom[3] = {0xef, 0xbb, 0xbf};
 	if (r->stop)
 		return KR_EINVAL;
 	const unsigned char *p = data, *end = p + len;
 	r->stats.bytes += len;
 	while (r->bom >= 0 && p < end) {
-		if (*p == bom[r->bom]) {
+		if (*p == utf8_bom[r->bom]) {
 			p++;
 			if (++r->bom == 3)
 				r->bom = -1;
 			continue;
 		}
-		/* Not a byte order mark after all: its start was data. */
-		int k = r->bom;
-		r->bom = -1;
-		int e = run(r, bom, bom + k);
+		int e = bom_replay(r);
 		if (e)
 			return e;
 	}
@@ -436,14 +446,11 @@ int csv_reader_feed(struct csv_reader *r, const void *data, size_t len)
 
 int csv_reader_finish(struct csv_reader *r)
 {
-	static const unsigned char bom[3] = {0xef, 0xbb, 0xbf};
 	if (r->stop)
 		return KR_EINVAL;
 	int e = 0;
 	if (r->bom > 0) {
-		int k = r->bom;
-		r->bom = -1;
-		e = run(r, bom, bom + k);
+		e = bom_replay(r);
 		if (e)
 			return e;
 	}

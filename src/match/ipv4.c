@@ -211,7 +211,9 @@ void match_ipv4_lookup_batch(const struct match_index *ix, const uint32_t *addr,
 	 * and resolved later, when it has arrived. */
 	size_t pend[GROUP_PENDING];
 	size_t np = 0;
-	size_t pre = n < PREFETCH_AHEAD ? n : PREFETCH_AHEAD;
+	size_t pre = n;
+	if (pre > PREFETCH_AHEAD)
+		pre = PREFETCH_AHEAD;
 	for (size_t i = 0; i < pre; i++)
 		__builtin_prefetch(&t24[addr[i] >> 8]);
 	for (size_t i = 0; i < n; i++) {

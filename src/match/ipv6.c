@@ -122,10 +122,13 @@ out:
 	return r;
 }
 
-/* The ref answering a: the interval before the first key > a. */
+/* The ref answering a: the interval before the first key > a. The descent
+ * ended at k = (node << (t + 1)) | (2^t - 1) for that key's node: drop the
+ * t trailing ones and the zero above them. k <= 2 * nkeys + 1, so ~k has a
+ * set bit. */
 static inline uint32_t v6_answer(const struct match_v6 *v, size_t k)
 {
-	k >>= __builtin_ffsll((long long)~k);
+	k >>= __builtin_ctzll(~(unsigned long long)k) + 1;
 	return k ? v->prev[k] : v->last;
 }
 
@@ -192,7 +195,9 @@ void match_ipv6_lookup_batch(const struct match_index *ix, const uint8_t (*addr)
 	const size_t nk = v->nkeys;
 	const match_u128 *key = v->key;
 	for (size_t base = 0; base < n; base += V6_GROUP) {
-		size_t g = n - base < V6_GROUP ? n - base : V6_GROUP;
+		size_t g = n - base;
+		if (g > V6_GROUP)
+			g = V6_GROUP;
 		match_u128 a[V6_GROUP];
 		size_t k[V6_GROUP];
 		for (size_t j = 0; j < g; j++) {

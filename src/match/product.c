@@ -279,8 +279,8 @@ int match_prod_build(struct match_prod *p, const struct match_set *recs)
 	size_t ngroups = 0;
 	for (size_t i = 0; i < n; i++) {
 		p->reg[i].ref = (uint32_t)(i + 1);
-		if (i == 0 || strcmp(p->reg[i].p.vendor, p->reg[i - 1].p.vendor) ||
-		    strcmp(p->reg[i].p.product, p->reg[i - 1].p.product))
+		if (i == 0 || strcmp(p->reg[i].p.vendor, p->reg[i - 1].p.vendor) != 0 ||
+		    strcmp(p->reg[i].p.product, p->reg[i - 1].p.product) != 0)
 			ngroups++;
 	}
 	size_t size = 16;
@@ -344,7 +344,8 @@ int match_product_lookup(const struct match_index *ix, const char *vendor, const
 	for (; p->group[s].count; s = (s + 1) & p->mask) {
 		const struct match_prodgroup *g = &p->group[s];
 		const struct match_prodreg *first = &p->reg[g->first];
-		if (g->hash != h || strcmp(first->p.vendor, v) || strcmp(first->p.product, pr))
+		if (g->hash != h || strcmp(first->p.vendor, v) != 0 ||
+		    strcmp(first->p.product, pr) != 0)
 			continue;
 		for (uint32_t i = 0; i < g->count; i++) {
 			const struct match_prodreg *reg = &first[i];

@@ -830,6 +830,8 @@ int notify_input_feed(struct notify_input *in, const void *data, size_t len)
 		return KR_EINVAL;
 	if (in->finished || in->failed)
 		return in->stop ? in->stop : KR_EINVAL;
+	if (!len) /* nothing to read; data may be NULL, which no reader takes */
+		return 0;
 	in->st.bytes += len;
 	if (in->started)
 		return pass(in, data, len);

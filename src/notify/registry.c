@@ -212,8 +212,10 @@ static int cmp_route(const void *a, const void *b)
 
 static struct org_entry *find_org(const struct notify_registry *g, int64_t id)
 {
-	struct org_entry key;
-	key.pub.id = id;
+	/* bsearch wants a valid array even for none; orgs is NULL until the first add */
+	if (!g->norgs)
+		return NULL;
+	struct org_entry key = {.pub.id = id};
 	return bsearch(&key, g->orgs, g->norgs, sizeof *g->orgs, cmp_org);
 }
 

@@ -627,6 +627,36 @@ static void test_inputs(void **state)
 	assert_null(in);
 }
 
+/* Edge cases once found by static analysis: an empty registry (no
+ * organisation at all) and empty chunks fed to the input reader. */
+static void test_empty_registry_and_chunks(void **state)
+{
+	(void)state;
+	struct notify_registry *g = NULL;
+	struct notify_recipient r[NOTIFY_RECIPIENTS_MAX];
+	size_t n = 99;
+	assert_int_equal(notify_registry_new(&g), 0);
+	assert_int_equal(notify_registry_build(g), 0);
+	assert_null(notify_registry_org(g, 1));
+	assert_int_equal(notify_recipients(g, 1, r, NOTIFY_RECIPIENTS_MAX, &n), 0);
+	assert_int_equal(n, 0);
+	notify_registry_free(g);
+
+	struct collect c;
+	memset(&c, 0, sizeof c);
+	struct notify_input *in = NULL;
+	struct notify_input_options o = {.type = NULL};
+	struct notify_input_handler h = {.event = c_event, .reject = c_reject, .ctx = &c};
+	assert_int_equal(notify_input_new(&o, &h, &in), 0);
+	assert_int_equal(notify_input_feed(in, NULL, 0), 0);
+	const char *list = "192.0.2.1\n";
+	assert_int_equal(notify_input_feed(in, list, strlen(list)), 0);
+	assert_int_equal(notify_input_feed(in, NULL, 0), 0);
+	assert_int_equal(notify_input_finish(in), 0);
+	assert_int_equal(c.events, 1);
+	notify_input_free(in);
+}
+
 static void test_deliver_helpers(void **state)
 {
 	(void)state;
@@ -703,6 +733,7 @@ int main(void)
 	    cmocka_unit_test(test_mime),
 	    cmocka_unit_test(test_inputs),
 	    cmocka_unit_test(test_deliver_helpers),
+	    cmocka_unit_test(test_empty_registry_and_chunks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
