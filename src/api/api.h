@@ -32,11 +32,21 @@ struct api_config {
 	const char *version;        /* kring version string */
 };
 
+struct config;
+
 /* Everything a handler needs; one per server, used from the server thread. */
 struct api {
 	struct store *store;
 	struct api_config cfg;
 	struct api_ratelimit *rl;   /* private to auth.c */
+	/* The server's settings for notification runs started through the API
+	 * (SMTP relay, sender, de-duplication window, link base); NULL = the
+	 * defaults and the KRING_* environment. Read at api_register. */
+	const struct config *config;
+	/* Called after an upload queued messages, e.g. to wake the outbox
+	 * worker; NULL = nobody. */
+	void (*on_queued)(void *ctx);
+	void *on_queued_ctx;
 };
 
 /* Registers every /api/v1 route on srv. a must outlive srv. Zero fields of

@@ -2,8 +2,9 @@
  * routes of an organisation), notification runs (upload an input -> a run;
  * list; summary) and the recipients' acknowledgement link. Who may do what
  * is policy_decide_constituency(); the acknowledgement needs no login, its
- * 256-bit token is the credential. Runs are queued here and sent by
- * `kring notify send`. */
+ * 256-bit token is the credential. Runs are queued here and sent by the
+ * outbox worker of kring serve (woken through a->on_queued) or by `kring
+ * notify send`. */
 #include "api/api.h"
 #include "api/apia_util.h"
 #include "deliver/deliver.h"
@@ -19,8 +20,9 @@
 
 #define RUN_MESSAGES_SHOWN 1000
 
-/* Settings of runs started here: the environment (KRING_NOTIFY_*) over the
- * defaults, read once at registration. */
+/* Settings of runs started here: the server's (a->config), or the
+ * environment (KRING_NOTIFY_*) over the defaults; read once at
+ * registration. */
 static struct deliver_config notify_cfg;
 static struct notify_catalogue *notify_cat;
 
@@ -571,6 +573,9 @@ static int h_run_create(struct http_request *req, struct http_response *res, voi
 	}
 	if (sum.run.id && !sum.existing)
 		api_audit(a, &c, req, AUDIT_WRITE, 0, "notify-run", sum.run.id, "create");
+	/* a new run, or one found again with messages left: send them now */
+	if (sum.run.id && !o.dry_run && a->on_queued)
+		a->on_queued(a->on_queued_ctx);
 	json_t *j = run_json(&sum.run);
 	json_t *rej = json_array();
 	for (size_t i = 0; rej && i < sum.nrejects; i++)
@@ -770,7 +775,9 @@ int api_notify_register(struct api *a, struct http_server *srv)
 	int r = 0;
 	if (!notify_cat) {
 		config_defaults(&cfg);
-		if (config_load_env(&cfg, err, sizeof err) ||
+		if (a->config)
+			cfg = *a->config;
+		if ((!a->config && config_load_env(&cfg, err, sizeof err)) ||
 		    deliver_config_from(&cfg, &notify_cfg, err, sizeof err)) {
 			log_warn("notify: %s; using the defaults", err);
 			config_defaults(&cfg);

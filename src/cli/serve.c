@@ -94,6 +94,11 @@ static int start_worker(struct cli *c, struct deliver_worker **out)
 	return 0;
 }
 
+static void wake_worker(void *ctx)
+{
+	deliver_worker_wake(ctx); /* NULL when there is no worker */
+}
+
 int cli_serve_store(struct cli *c, struct store *s, cli_ready_fn ready, void *arg)
 {
 	char host[128];
@@ -140,6 +145,7 @@ int cli_serve_store(struct cli *c, struct store *s, cli_ready_fn ready, void *ar
 		goto out;
 	}
 	api.store = s;
+	api.config = &c->cfg;
 	api.cfg.session_ttl_ms = (int64_t)c->cfg.session_ttl_s * 1000;
 	api.cfg.login_max_failures = 5;
 	api.cfg.login_max_failures_ip = 20;
@@ -168,14 +174,17 @@ int cli_serve_store(struct cli *c, struct store *s, cli_ready_fn ready, void *ar
 		cli_fail(c, r, "cannot register the TAXII routes: %s", kr_strerror(r));
 		goto out;
 	}
+	/* before the server starts: its thread reads api.on_queued_ctx */
+	r = start_worker(c, &worker);
+	if (r)
+		goto out;
+	api.on_queued = wake_worker;
+	api.on_queued_ctx = worker;
 	r = http_server_start(srv);
 	if (r) {
 		cli_fail(c, r, "cannot listen on %s: %s", c->cfg.listen, kr_strerror(r));
 		goto out;
 	}
-	r = start_worker(c, &worker);
-	if (r)
-		goto out;
 	bool v6 = strchr(host, ':') != NULL;
 	printf("kring listening on http://%s%s%s:%d/\n", v6 ? "[" : "", host, v6 ? "]" : "",
 	       http_server_port(srv));
