@@ -32,6 +32,37 @@ static void say(char *err, size_t errsz, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* name as valid one-line UTF-8 of at most max bytes into out[max + 1],
+ * for a report title: the name of an imported file need not be UTF-8, and
+ * a title cut inside a character could not be served as JSON. Bytes that
+ * are no valid character become '?'; a character is never cut. */
+static void title_name(const char *name, char *out, size_t max)
+{
+	size_t o = 0;
+	const unsigned char *p = (const unsigned char *)name;
+	while (*p) {
+		size_t k = 1;
+		if (*p >= 0xf0)
+			k = 4;
+		else if (*p >= 0xe0)
+			k = 3;
+		else if (*p >= 0xc0)
+			k = 2;
+		bool ok = strnlen((const char *)p, k) == k &&
+			  core_utf8_valid((const char *)p, k, false);
+		size_t w = ok ? k : 1;
+		if (o + w > max)
+			break;
+		if (ok)
+			memcpy(out + o, p, k);
+		else
+			out[o] = '?';
+		o += w;
+		p += w;
+	}
+	out[o] = '\0';
+}
+
 /* ---- detecting the format ---- */
 
 static const char *skip_ws(const char *p, const char *end)
@@ -516,15 +547,16 @@ static int loose_reports(struct store *s, const struct stix_import *imp,
 				rep.level = LEVEL_TECHNICAL;
 				rep.tlp = (enum tlp)t;
 				rep.version = 1;
+				char from[201];
+				title_name(o->name ? o->name : "an import", from, sizeof from - 1);
 				if (part > 1)
 					snprintf(rep.title, sizeof rep.title,
-						 "Indicators from %.200s (TLP:%s, part %d)",
-						 o->name ? o->name : "an import", tlp_name(rep.tlp),
-						 part);
+						 "Indicators from %s (TLP:%s, part %d)", from,
+						 tlp_name(rep.tlp), part);
 				else
 					snprintf(rep.title, sizeof rep.title,
-						 "Indicators from %.200s (TLP:%s)",
-						 o->name ? o->name : "an import", tlp_name(rep.tlp));
+						 "Indicators from %s (TLP:%s)", from,
+						 tlp_name(rep.tlp));
 				r = report_create(s, &rep, inds, m, STORE_FORMAT_STIX, o, NULL, 0, -1);
 				if (r) {
 					say(err, errsz, "cannot store the report of loose "

@@ -569,7 +569,7 @@ static int read_links(sqlite3_stmt *links, struct store_stix_object *o)
 
 static int read_object(sqlite3_stmt *st, struct store_stix_object *o)
 {
-	char text[32];
+	char text[32] = "";
 	memset(o, 0, sizeof *o);
 	o->seq = sqlite3_column_int64(st, 0);
 	o->community_id = sqlite3_column_int64(st, 1);

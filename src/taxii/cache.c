@@ -105,7 +105,7 @@ void taxii_cache_put(struct taxii_cache *c, const char *key, uint64_t gen, int64
 		     const struct http_response *res)
 {
 	/* one answer may take at most an eighth of the room */
-	if (res->body.len > c->max_bytes / 8)
+	if (c->n == 0 || res->body.len > c->max_bytes / 8)
 		return;
 	struct entry *e = NULL;
 	for (size_t i = 0; i < c->n && !e; i++) {

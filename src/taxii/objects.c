@@ -208,19 +208,19 @@ static int query_param(void *arg, const char *key, const char *value)
 static int parse_query(struct http_request *req, struct http_response *res, unsigned allowed,
 		       unsigned default_versions, struct objq *oq)
 {
-	char detail[200];
+	char msg[200];
 	memset(oq, 0, sizeof *oq);
 	oq->allowed = allowed;
 	oq->limit = TAXII_LIMIT_DEFAULT;
 	if (http_query_each(req, query_param, oq)) {
 		char name[40];
 		size_t i = 0;
-		for (; oq->bad[i] && i < sizeof name - 1; i++)
+		for (; i < sizeof name - 1 && oq->bad[i]; i++)
 			name[i] = isprint((unsigned char)oq->bad[i]) ? oq->bad[i] : '?';
 		name[i] = '\0';
-		snprintf(detail, sizeof detail, "The query parameter %s: %s.", name,
+		snprintf(msg, sizeof msg, "The query parameter %s: %s.", name,
 			 oq->why ? oq->why : "is not valid");
-		return taxii_error(res, 400, "Bad Request", detail);
+		return taxii_error(res, 400, "Bad Request", msg);
 	}
 	if (oq->q.versions & 0x100u) {
 		oq->q.versions = STORE_STIX_V_ALL;
@@ -542,9 +542,9 @@ static int status_answer(struct taxii *t, struct taxii_root *rt, struct http_res
 	random_uuid(id);
 	json_t *st = json_pack("{s:s, s:s, s:s, s:I, s:I, s:O, s:I, s:O, s:I, s:[]}", "id", id,
 			       "status", "complete", "request_timestamp", now, "total_count",
-			       (json_int_t)(ns + nf), "success_count", (json_int_t)ns, "successes",
-			       pr->successes, "failure_count", (json_int_t)nf, "failures",
-			       pr->failures, "pending_count", (json_int_t)0, "pendings");
+			       (json_int_t)ns + (json_int_t)nf, "success_count", (json_int_t)ns,
+			       "successes", pr->successes, "failure_count", (json_int_t)nf,
+			       "failures", pr->failures, "pending_count", (json_int_t)0, "pendings");
 	if (!st)
 		return internal(res, "building a status", KR_ENOMEM);
 	char *text = NULL;

@@ -203,6 +203,15 @@ static bool digits(const char *s, int n)
 	return true;
 }
 
+/* The value of the n digits at s (checked with digits() first). */
+static int num(const char *s, int n)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++)
+		v = v * 10 + (s[i] - '0');
+	return v;
+}
+
 int taxii_time_parse(const char *s, int64_t *us)
 {
 	struct tm tm;
@@ -211,12 +220,12 @@ int taxii_time_parse(const char *s, int64_t *us)
 	    !digits(s + 8, 2) || (s[10] != 'T' && s[10] != 't') || !digits(s + 11, 2) ||
 	    s[13] != ':' || !digits(s + 14, 2) || s[16] != ':' || !digits(s + 17, 2))
 		return KR_EINVAL;
-	tm.tm_year = atoi(s) - 1900;
-	tm.tm_mon = atoi(s + 5) - 1;
-	tm.tm_mday = atoi(s + 8);
-	tm.tm_hour = atoi(s + 11);
-	tm.tm_min = atoi(s + 14);
-	tm.tm_sec = atoi(s + 17);
+	tm.tm_year = num(s, 4) - 1900;
+	tm.tm_mon = num(s + 5, 2) - 1;
+	tm.tm_mday = num(s + 8, 2);
+	tm.tm_hour = num(s + 11, 2);
+	tm.tm_min = num(s + 14, 2);
+	tm.tm_sec = num(s + 17, 2);
 	if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
 	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
 		return KR_EINVAL;
@@ -783,10 +792,10 @@ static int cache_key(struct http_request *req, char out[65])
 	int r = strbuf_addf(&sb, "%s\n%s\n%s\n%s\n%s\n?", req->method, req->path, auth ? auth : "",
 			    accept ? accept : "", host ? host : "");
 	struct key_ctx kc = {&sb, 0};
-	if (!r)
+	if (!r) {
 		http_query_each(req, key_param, &kc);
-	if (!r)
 		r = kc.r;
+	}
 	if (!r)
 		hash_sha256_hex(sb.buf, sb.len, out);
 	if (sb.buf)

@@ -40,7 +40,6 @@ static int render_org(struct web_req *q, int status, const char *new_token,
 	int r = store_org_get(s, q->caller.person.org_id, &org);
 	if (r == KR_ENOTFOUND) {
 		web_set_bool(q, p, "no_org", true);
-		r = 0;
 	} else if (r) {
 		goto out;
 	} else {
@@ -151,11 +150,10 @@ static int h_token_create(struct http_request *req, struct http_response *res, v
 	}
 	int64_t now = time_now_ms();
 	memset(&t, 0, sizeof t);
-	memcpy(secret, "kt_", 3);
+	memcpy(secret, "kt_", sizeof "kt_"); /* terminated until random_hex fills the rest */
 	random_hex(secret + 3, 32);
 	hash_sha256_hex(secret, TOKEN_SECRET_LEN, t.hash);
-	memcpy(t.prefix, secret, TOKEN_PREFIX_LEN);
-	t.prefix[TOKEN_PREFIX_LEN] = '\0';
+	snprintf(t.prefix, sizeof t.prefix, "%.*s", TOKEN_PREFIX_LEN, secret);
 	t.person_id = q.caller.person.id;
 	snprintf(t.name, sizeof t.name, "%s", name);
 	snprintf(t.scope, sizeof t.scope, "%s", scope);

@@ -797,7 +797,6 @@ static int read_draft(struct web_req *q, const struct core_community *com, bool 
 		if (r && r != KR_ENOTFOUND)
 			return r;
 		if (r || m.status != MS_MEMBER) {
-			r = 0;
 			add_error(q, errs, "recipient_org", web_t(q, "form.error.recipient"));
 			continue;
 		}
@@ -818,7 +817,6 @@ static int read_draft(struct web_req *q, const struct core_community *com, bool 
 		if (r && r != KR_ENOTFOUND)
 			return r;
 		if (r || m.status != MS_MEMBER) {
-			r = 0;
 			add_error(q, errs, "recipient_person", web_t(q, "form.error.recipient"));
 			continue;
 		}
@@ -848,7 +846,8 @@ static int read_draft(struct web_req *q, const struct core_community *com, bool 
 		size_t len = nl ? (size_t)(nl - line) : strlen(line);
 		char buf[CORE_INDICATOR_MAX + CORE_NAME_MAX + 64];
 		char type[32] = "", value[CORE_INDICATOR_MAX + 1] = "";
-		if (len >= sizeof buf)
+		bool cut = len >= sizeof buf;
+		if (cut)
 			len = sizeof buf - 1;
 		memcpy(buf, line, len);
 		buf[len] = '\0';
@@ -870,18 +869,27 @@ static int read_draft(struct web_req *q, const struct core_community *com, bool 
 			rest++;
 		char *sp2 = strpbrk(rest, " \t");
 		char *comment = sp2 ? sp2 : rest + strlen(rest);
-		snprintf(value, sizeof value, "%.*s", (int)(comment - rest), rest);
+		size_t vlen = (size_t)(comment - rest);
+		snprintf(value, sizeof value, "%.*s", (int)vlen, rest);
 		while (*comment == ' ' || *comment == '\t')
 			comment++;
+		/* Refused, not cut: a shortened value is another indicator, and a
+		 * comment cut inside a UTF-8 character could not be served as JSON. */
+		bool too_long = cut || vlen > CORE_INDICATOR_MAX || strlen(comment) > CORE_NAME_MAX;
 		int it = ind_type_parse(type);
-		const char *why = NULL;
+		const char *why = NULL, *error_key = NULL;
 		struct core_indicator *ind = &(*inds)[*ninds];
-		if (it < 0 || core_indicator_normalise((enum ind_type)it, value, ind->value, &why)) {
+		if (it < 0)
+			error_key = "form.error.indicator_type";
+		else if (too_long)
+			error_key = "form.error.indicator_long";
+		else if (core_indicator_normalise((enum ind_type)it, value, ind->value, &why))
+			error_key = "form.error.indicator_value";
+		if (error_key) {
 			char no_s[16];
 			snprintf(no_s, sizeof no_s, "%d", no);
 			snprintf(msg, sizeof msg, "%s %s: %s", web_t(q, "form.error.indicator_line"),
-				 no_s, it < 0 ? web_t(q, "form.error.indicator_type")
-					      : web_t(q, "form.error.indicator_value"));
+				 no_s, web_t(q, error_key));
 			add_error(q, errs, "indicators", msg);
 			memset(ind, 0, sizeof *ind);
 			continue;

@@ -622,7 +622,7 @@ int web_session_start(struct web_req *q, const struct core_person *p, const char
 	int64_t ttl = q->w->api->cfg.session_ttl_ms;
 	bool in_tx = false;
 	memset(&ss, 0, sizeof ss);
-	memcpy(secret, "kw_", 3);
+	memcpy(secret, "kw_", sizeof "kw_"); /* terminated until random_hex fills the rest */
 	random_hex(secret + 3, 32);
 	hash_sha256_hex(secret, WEB_SECRET_LEN, ss.hash);
 	random_hex(ss.csrf, 32);

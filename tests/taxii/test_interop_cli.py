@@ -442,6 +442,29 @@ def check_feed(ck, kt, w, c1):
               "feed of c1 for an outsider")
 
 
+def check_file_names(ck, kt, w, c2):
+    """Loose indicators are filed under a report titled after the file: a long
+    UTF-8 name or one that is not UTF-8 at all still gives a valid title, so
+    the API can list the community."""
+    email = w.people["o3a"]["email"]
+    names = [b"a" * 181 + "\u00e9".encode() * 12 + b".json", b"bad-\xff\xfe-name.json"]
+    for i, raw in enumerate(names):
+        path = os.path.join(os.fsencode(kt.tmp), raw)
+        with open(path, "w") as f:
+            json.dump(bundle([indicator(ip_of(0x500000 + 16 * i + k), "GREEN")
+                              for k in range(3)]), f)
+        p = subprocess.run([kt.exe, "--data", kt.data, "import", path, "--community", str(c2),
+                            "--as", email], env=K.sanitizer_env(), capture_output=True)
+        ck.eq(p.returncode, 0, "import of a file named %r: %r" % (raw[:40], p.stderr[-300:]))
+    d = w.call("GET", "/reports?community=%d&limit=200" % c2, None, w.token("o3a"), 200,
+               "the community lists after imports with odd file names")
+    titles = [it.get("title", "") for it in (d.get("items", []) if isinstance(d, dict) else [])]
+    ck.ok(any(t.startswith("Indicators from " + "a" * 100) for t in titles),
+          "a title from the long name: %r" % [t[:40] for t in titles])
+    ck.ok(any("bad-" in t and "-name.json" in t for t in titles),
+          "a title from the name that is not UTF-8")
+
+
 def body(kt):
     ck = kt.ck
     w = small_world(kt)
@@ -454,6 +477,7 @@ def body(kt):
     check_feed(ck, kt, w, c1)
     check_resume(ck, kt, w, c2, outdir)
     check_progress_bar(ck, kt, w, c2, outdir)
+    check_file_names(ck, kt, w, c2)
     # exports of kring's own reports too, under every label
     for tlp in ("CLEAR", "GREEN", "AMBER", "AMBER+STRICT"):
         w.report("own-" + tlp, "o3a", "c2", tlp)

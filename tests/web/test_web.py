@@ -754,6 +754,27 @@ def check_forwarded(srv):
     CK.eq(ok, 1, "the sign-in audited with the forwarded address")
 
 
+def check_long_indicators(srv, people):
+    """An indicator or its comment longer than the model allows is refused
+    with the form, not stored cut (a cut URL is another indicator, a cut
+    comment can end inside a character)."""
+    m = people["marieke"]
+    base = {"community": "1", "title": "Lang", "kind": "incident", "level": "operational",
+            "tlp": "AMBER", "body": "x"}
+    with srv.db() as db:
+        before = db.execute("SELECT count(*) FROM indicators").fetchone()[0]
+    for what, line in (("a URL of 3000 bytes",
+                        "url https://evil.example.com/" + "a" * 3000 + " bron"),
+                       ("a comment of 219 bytes cut inside a character",
+                        "domain evil-comment.example.com " + "a" * 199 + "\u00e9" * 10)):
+        st, _, body = m.post("/reports", dict(base, indicators=line + "\n"))
+        CK.eq(st, 422, "web form refuses %s" % what)
+        CK.ok('data-field="indicators"' in body, "the indicators field is named for %s" % what)
+    with srv.db() as db:
+        after = db.execute("SELECT count(*) FROM indicators").fetchone()[0]
+    CK.eq(after, before, "nothing stored from the refused forms")
+
+
 def main(argv):
     if len(argv) != 2:
         print("usage: test_web.py /path/to/kring", file=sys.stderr)
@@ -766,6 +787,7 @@ def main(argv):
             people[who] = sign_in(srv, who)
         check_pages(srv, people)
         check_write_and_read(srv, people)
+        check_long_indicators(srv, people)
         check_vote(srv, people)
         check_guidelines(srv, people)
         check_language(srv, people)
