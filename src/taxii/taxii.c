@@ -229,6 +229,12 @@ int taxii_time_parse(const char *s, int64_t *us)
 	if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
 	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
 		return KR_EINVAL;
+	/* no 31 February: timegm would quietly make it 3 March */
+	static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int y = tm.tm_year + 1900;
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (tm.tm_mday > mdays[tm.tm_mon] + (tm.tm_mon == 1 && leap))
+		return KR_EINVAL;
 	const char *p = s + 19;
 	int64_t frac = 0;
 	if (*p == '.') {

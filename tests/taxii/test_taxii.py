@@ -331,9 +331,12 @@ def check_objects(ck, tx, w, c1, toks, a, b, good):
     ck.ok(all(m.get("media_type") == STIX and m.get("id") == a["id"] and
               m.get("date_added", "").endswith("Z") for m in man), "manifest records: %s" % man)
     # limits and bad parameters
-    for q in ("limit=0", "limit=x", "added_after=yesterday", "next=abc", "match[id]=nope",
+    for q in ("limit=0", "limit=x", "added_after=yesterday", "added_after=2026-02-29T00:00:00Z",
+              "added_after=2025-04-31T12:00:00.5Z", "next=abc", "match[id]=nope",
               "match[type]=Bad_Type", "match[version]=newest", "match[color]=red"):
         is_error(ck, tx.req("GET", path + "?" + q, token=toks["o1a"]), 400, "bad query " + q)
+    ck.status(tx.req("GET", path + "?added_after=2024-02-29T00:00:00Z", token=toks["o1a"]), 200,
+              "added_after on a leap day")
     r = tx.req("GET", path + "?limit=1", token=toks["o1a"])
     ck.eq((len(r.data.get("objects", [])), r.data.get("more")), (1, True), "limit=1")
     ck.ok(isinstance(r.data.get("next"), str), "next given when more")
