@@ -109,7 +109,6 @@ int cli_serve_store(struct cli *c, struct store *s, cli_ready_fn ready, void *ar
 	struct web web;
 	struct taxii taxii;
 	struct deliver_worker *worker = NULL;
-	char err[256];
 	sigset_t set;
 	memset(&api, 0, sizeof api);
 	memset(&web, 0, sizeof web);
@@ -157,11 +156,7 @@ int cli_serve_store(struct cli *c, struct store *s, cli_ready_fn ready, void *ar
 		goto out;
 	}
 	web.api = &api;
-	r = web_config_env(&web.cfg, err, sizeof err);
-	if (r) {
-		cli_fail(c, r, "%s", err);
-		goto out;
-	}
+	web.cfg.secure_cookies = c->cfg.web_secure;
 	r = web_register(&web, srv);
 	if (r) {
 		cli_fail(c, r, "cannot register the web routes: %s", kr_strerror(r));
@@ -169,6 +164,7 @@ int cli_serve_store(struct cli *c, struct store *s, cli_ready_fn ready, void *ar
 	}
 	taxii.api = &api;
 	taxii.max_content_length = hc.max_body;
+	taxii.cache_ms = c->cfg.taxii_cache_ms > 0 ? c->cfg.taxii_cache_ms : -1;
 	r = taxii_register(&taxii, srv);
 	if (r) {
 		cli_fail(c, r, "cannot register the TAXII routes: %s", kr_strerror(r));

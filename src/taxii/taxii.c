@@ -921,15 +921,8 @@ int taxii_register(struct taxii *t, struct http_server *srv)
 		r = KR_ENOMEM;
 		goto out;
 	}
-	if (t->cache_ms == 0) {
-		/* KRING_TAXII_CACHE_MS tunes the answer cache (0 switches it off). */
-		const char *env = getenv("KRING_TAXII_CACHE_MS");
-		char *end = NULL;
-		long v = env && *env ? strtol(env, &end, 10) : CACHE_MS_DEFAULT;
-		t->cache_ms = env && *env && (*end || v < 0 || v > 60000) ? CACHE_MS_DEFAULT : v;
-		if (t->cache_ms == 0)
-			t->cache_ms = -1;
-	}
+	if (t->cache_ms == 0)
+		t->cache_ms = CACHE_MS_DEFAULT;
 	r = digest_uuid_parse(STIX_KRING_NAMESPACE, ns);
 	if (r)
 		goto out;

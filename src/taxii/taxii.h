@@ -45,7 +45,8 @@ struct taxii {
 	size_t max_content_length; /* the server's max_body; 0 = 1 MiB */
 	const char *instance;      /* scope of organisation ids in STIX; NULL = "" */
 	/* Answers to repeated GETs are kept while nothing in the store
-	 * changed, for at most this long (0 = 1000 ms; negative = never). */
+	 * changed, for at most this long (0 = 1000 ms; negative = never;
+	 * util/config's taxii_cache_ms in kring serve). */
 	long cache_ms;
 	struct taxii_private *priv; /* set by taxii_register */
 };

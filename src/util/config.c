@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util/banned.h"
 
@@ -30,6 +31,7 @@ void config_defaults(struct config *c)
 	snprintf(c->notify_from, sizeof c->notify_from, "%s", "kring <kring@localhost>");
 	c->notify_dedup_window_s = 7L * 24 * 3600;
 	c->notify_send_interval_s = 10;
+	c->taxii_cache_ms = 1000;
 }
 
 /* Plain decimal digits only: no sign, no blanks, no hex, no overflow. */
@@ -140,8 +142,9 @@ static bool header_safe(const char *s)
 	return true;
 }
 
-/* The notification keys; 1 when key is not one of them. */
-static int config_set_notify(struct config *c, const char *key, const char *value, char *err,
+/* The keys of notifications, proxies, the web and TAXII; 1 when key is
+ * not one of them. */
+static int config_set_services(struct config *c, const char *key, const char *value, char *err,
 			     size_t errlen)
 {
 	long v;
@@ -193,6 +196,29 @@ static int config_set_notify(struct config *c, const char *key, const char *valu
 			return KR_EINVAL;
 		}
 		c->notify_send_interval_s = v;
+		return 0;
+	}
+	if (strcmp(key, "web_secure") == 0) {
+		if (!strcasecmp(value, "1") || !strcasecmp(value, "true") ||
+		    !strcasecmp(value, "yes")) {
+			c->web_secure = true;
+		} else if (!strcasecmp(value, "0") || !strcasecmp(value, "false") ||
+			   !strcasecmp(value, "no")) {
+			c->web_secure = false;
+		} else {
+			snprintf(err, errlen, "web_secure: expected 1/true/yes or 0/false/no, got "
+					      "'%.40s'", value);
+			return KR_EINVAL;
+		}
+		return 0;
+	}
+	if (strcmp(key, "taxii_cache_ms") == 0) {
+		if (parse_long(value, 0, 60000, &v)) {
+			snprintf(err, errlen, "taxii_cache_ms: expected milliseconds in 0..60000, got "
+					      "'%.40s'", value);
+			return KR_EINVAL;
+		}
+		c->taxii_cache_ms = v;
 		return 0;
 	}
 	if (strcmp(key, "trusted_proxy") == 0) {
@@ -276,7 +302,7 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		c->session_ttl_s = v;
 		return 0;
 	}
-	int rn = config_set_notify(c, key, value, err, errlen);
+	int rn = config_set_services(c, key, value, err, errlen);
 	if (rn <= 0)
 		return rn;
 	snprintf(err, errlen, "unknown key '%.60s'", key);
@@ -360,6 +386,8 @@ int config_load_env(struct config *c, char *err, size_t errlen)
 		{ "KRING_NOTIFY_SEND_INTERVAL", "notify_send_interval" },
 		{ "KRING_WEB_TRUSTED_PROXY", "trusted_proxy" }, /* older name, first */
 		{ "KRING_TRUSTED_PROXY", "trusted_proxy" },
+		{ "KRING_WEB_SECURE", "web_secure" },
+		{ "KRING_TAXII_CACHE_MS", "taxii_cache_ms" },
 	};
 	char msg[256];
 	for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {

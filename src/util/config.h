@@ -40,13 +40,22 @@ struct config {
 	 * of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are
 	 * believed; default "" = none. */
 	char trusted_proxy[CONFIG_PROXIES_MAX * 48];
+	/* KRING_WEB_SECURE, "web_secure": kring is only reached over TLS, so
+	 * every cookie is Secure and every answer carries HSTS; 1/true/yes or
+	 * 0/false/no, default no. */
+	bool web_secure;
+	/* KRING_TAXII_CACHE_MS, "taxii_cache_ms": how long a TAXII answer is
+	 * kept while the store does not change, 0..60000 (0 = not at all),
+	 * default 1000. */
+	long taxii_cache_ms;
 };
 
 /* Fills defaults. */
 void config_defaults(struct config *c);
 /* Sets one key ("listen", "data", "log_level", "max_body", "session_ttl",
  * "smtp_relay", "smtp_starttls", "notify_from", "notify_dedup_window",
- * "notify_url", "notify_send_interval", "trusted_proxy") from text, validating it: listen must split
+ * "notify_url", "notify_send_interval", "trusted_proxy", "web_secure",
+ * "taxii_cache_ms") from text, validating it: listen must split
  * (config_split_listen), data is non-empty and fits, log_level is one of
  * the four names, max_body is CONFIG_MAX_BODY_MIN..CONFIG_MAX_BODY_MAX,
  * session_ttl is CONFIG_SESSION_TTL_MIN..CONFIG_SESSION_TTL_MAX (plain
@@ -55,7 +64,8 @@ void config_defaults(struct config *c);
  * with '@' and no control characters, notify_dedup_window seconds
  * 0..CONFIG_DEDUP_WINDOW_MAX, notify_url "" or an http(s) URL,
  * notify_send_interval seconds 0..CONFIG_SEND_INTERVAL_MAX,
- * trusted_proxy "" or IP literals separated by commas (blanks allowed).
+ * trusted_proxy "" or IP literals separated by commas (blanks allowed),
+ * web_secure 1/true/yes/0/false/no (any case), taxii_cache_ms 0..60000.
  * 0, or KR_EINVAL with a one-line message in err; c is unchanged then. */
 int config_set(struct config *c, const char *key, const char *value, char *err, size_t errlen);
 /* Reads a config file; lines "key = value", '#' comments, blank lines;
@@ -68,7 +78,8 @@ int config_load_file(struct config *c, const char *path, char *err, size_t errle
  * KRING_LOG_LEVEL, KRING_MAX_BODY, KRING_SESSION_TTL, KRING_SMTP_RELAY,
  * KRING_SMTP_STARTTLS, KRING_NOTIFY_FROM, KRING_NOTIFY_DEDUP_WINDOW,
  * KRING_NOTIFY_URL, KRING_NOTIFY_SEND_INTERVAL, KRING_TRUSTED_PROXY and its older name
- * KRING_WEB_TRUSTED_PROXY, which the new name overrides; an empty variable
+ * KRING_WEB_TRUSTED_PROXY, which the new name overrides, KRING_WEB_SECURE,
+ * KRING_TAXII_CACHE_MS; an empty variable
  * counts as unset); same error contract, the message names the variable. */
 int config_load_env(struct config *c, char *err, size_t errlen);
 /* Splits listen "host:port" / "[v6]:port"; 0 or KR_EINVAL. host gets at most hostlen-1 chars.

@@ -12,26 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "util/banned.h"
-
-int web_config_env(struct web_config *cfg, char *err, size_t errlen)
-{
-	const char *v = getenv("KRING_WEB_SECURE");
-	if (v && *v) {
-		if (!strcasecmp(v, "1") || !strcasecmp(v, "true") || !strcasecmp(v, "yes")) {
-			cfg->secure_cookies = true;
-		} else if (!strcasecmp(v, "0") || !strcasecmp(v, "false") || !strcasecmp(v, "no")) {
-			cfg->secure_cookies = false;
-		} else {
-			snprintf(err, errlen, "KRING_WEB_SECURE: '%s' is not 1/true/yes or 0/false/no",
-				 v);
-			return KR_EINVAL;
-		}
-	}
-	return 0;
-}
 
 /* Template names are file names without ".html". */
 static int load_templates(struct web_state *st)

@@ -20,7 +20,7 @@
 
 struct web_config {
 	/* Mark cookies Secure and send HSTS on every answer: kring is only
-	 * reached over TLS. */
+	 * reached over TLS (util/config's web_secure). */
 	bool secure_cookies;
 	/* Behind a trusted TLS-terminating reverse proxy (util/config's
 	 * trusted_proxy, KRING_TRUSTED_PROXY; req->via_proxy) a request with
@@ -35,10 +35,6 @@ struct web {
 	struct web_state *st;  /* set by web_register, freed by web_release */
 };
 
-/* Reads KRING_WEB_SECURE ("1"/"true"/"yes" or "0"/"false"/"no") from the
- * environment into cfg; unset or empty leaves cfg as it is. KR_EINVAL with
- * a one-line message naming the variable in err. */
-int web_config_env(struct web_config *cfg, char *err, size_t errlen);
 
 /* Loads the templates and message catalogues (KR_EINVAL when one is
  * broken), and registers every page, form and static asset route on srv.

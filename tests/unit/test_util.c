@@ -45,6 +45,8 @@ static void clear_env(void)
 	unsetenv("KRING_SESSION_TTL");
 	unsetenv("KRING_TRUSTED_PROXY");
 	unsetenv("KRING_WEB_TRUSTED_PROXY");
+	unsetenv("KRING_WEB_SECURE");
+	unsetenv("KRING_TAXII_CACHE_MS");
 }
 
 /* ---- strbuf ---- */
@@ -558,6 +560,18 @@ static void config_trusted_proxies(void **state)
 			 KR_EINVAL);
 	assert_int_equal(config_set(&c, "notify_send_interval", "-1", err, sizeof err), KR_EINVAL);
 	assert_int_equal(c.notify_send_interval_s, 86400);
+	/* the web behind TLS and the TAXII answer cache */
+	assert_false(c.web_secure);
+	assert_int_equal(c.taxii_cache_ms, 1000);
+	assert_int_equal(config_set(&c, "web_secure", "Yes", err, sizeof err), 0);
+	assert_true(c.web_secure);
+	assert_int_equal(config_set(&c, "web_secure", "0", err, sizeof err), 0);
+	assert_false(c.web_secure);
+	assert_int_equal(config_set(&c, "web_secure", "on", err, sizeof err), KR_EINVAL);
+	assert_non_null(strstr(err, "web_secure"));
+	assert_int_equal(config_set(&c, "taxii_cache_ms", "0", err, sizeof err), 0);
+	assert_int_equal(c.taxii_cache_ms, 0);
+	assert_int_equal(config_set(&c, "taxii_cache_ms", "60001", err, sizeof err), KR_EINVAL);
 	/* the older variable name works; the new one wins */
 	clear_env();
 	setenv("KRING_WEB_TRUSTED_PROXY", "10.9.9.9", 1);
@@ -567,6 +581,15 @@ static void config_trusted_proxies(void **state)
 	setenv("KRING_TRUSTED_PROXY", "10.8.8.8", 1);
 	assert_int_equal(config_load_env(&c, err, sizeof err), 0);
 	assert_string_equal(c.trusted_proxy, "10.8.8.8");
+	setenv("KRING_WEB_SECURE", "true", 1);
+	setenv("KRING_TAXII_CACHE_MS", "250", 1);
+	assert_int_equal(config_load_env(&c, err, sizeof err), 0);
+	assert_true(c.web_secure);
+	assert_int_equal(c.taxii_cache_ms, 250);
+	setenv("KRING_WEB_SECURE", "maybe", 1);
+	assert_int_equal(config_load_env(&c, err, sizeof err), KR_EINVAL);
+	assert_non_null(strstr(err, "KRING_WEB_SECURE"));
+	unsetenv("KRING_WEB_SECURE");
 	setenv("KRING_TRUSTED_PROXY", "not an address", 1);
 	assert_int_equal(config_load_env(&c, err, sizeof err), KR_EINVAL);
 	assert_non_null(strstr(err, "KRING_TRUSTED_PROXY"));
