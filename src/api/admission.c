@@ -80,11 +80,8 @@ static int load_app(struct api *a, const struct api_caller *c, struct http_reque
 	return 0;
 }
 
-/* Organisations that vote on app: the community's members now, without the
- * applicant. *out (n ids) is allocated here and freed by the caller with
- * kr_free(). */
-static int voting_orgs(struct api *a, const struct core_application *app, int64_t **out,
-		       size_t *n)
+int api_admission_voters(struct api *a, const struct core_application *app, int64_t **out,
+			 size_t *n)
 {
 	struct core_membership *ms = NULL;
 	size_t nms = 0;
@@ -116,7 +113,7 @@ static int tally_json(struct api *a, const struct core_application *app,
 	json_t *list = NULL;
 	int yes = 0, no = 0, outstanding = 0;
 	*out = NULL;
-	int r = voting_orgs(a, app, &orgs, &norgs);
+	int r = api_admission_voters(a, app, &orgs, &norgs);
 	if (r)
 		goto out;
 	list = json_array();
@@ -519,17 +516,15 @@ static int admit(struct api *a, const struct core_community *com,
 	return store_application_set_status(a->store, app->id, APP_ADMITTED, now);
 }
 
-/* After a vote: the outcome over the current members and the votes cast;
- * writes it when decided. *outcome receives it. */
-static int decide(struct api *a, const struct core_community *com,
-		  const struct core_application *app, int64_t now, enum app_status *outcome)
+int api_admission_decide(struct api *a, const struct core_community *com,
+			 const struct core_application *app, int64_t now, enum app_status *outcome)
 {
 	int64_t *orgs = NULL;
 	size_t norgs = 0;
 	struct core_vote *votes = NULL;
 	size_t nvotes = 0;
 	*outcome = APP_PENDING;
-	int r = voting_orgs(a, app, &orgs, &norgs);
+	int r = api_admission_voters(a, app, &orgs, &norgs);
 	if (r)
 		goto out;
 	r = store_vote_list(a->store, app->id, &votes, &nvotes);
@@ -617,7 +612,7 @@ static int h_vote(struct http_request *req, struct http_response *res, void *ctx
 	if (r)
 		goto fail;
 	enum app_status outcome = APP_PENDING;
-	r = decide(a, &com, &app, now, &outcome);
+	r = api_admission_decide(a, &com, &app, now, &outcome);
 	if (r)
 		goto fail;
 	if (outcome != APP_PENDING) {

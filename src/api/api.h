@@ -212,6 +212,22 @@ json_t *api_person_json(const struct core_person *p, bool with_email);
 json_t *api_community_json(const struct core_community *c, bool full);
 json_t *api_time_json(int64_t ms); /* RFC 3339 string, or null for 0 */
 
+/* ---- admission (admission.c), shared with the web interface ---- */
+
+/* Organisations that vote on app: the community's members now, without the
+ * applicant. *out (n ids) is allocated here and freed by the caller with
+ * kr_free(). */
+int api_admission_voters(struct api *a, const struct core_application *app, int64_t **out,
+			 size_t *n);
+/* After a vote, inside the caller's transaction: the outcome over the
+ * current voters and the votes cast (core_admission_outcome: unanimous),
+ * written when decided. Admitted: the organisation becomes a member and its
+ * proposed people primary representatives where the limits allow (a person
+ * who left, is disabled or would break max_primary is skipped). *outcome
+ * receives it (APP_PENDING when undecided). */
+int api_admission_decide(struct api *a, const struct core_community *com,
+			 const struct core_application *app, int64_t now, enum app_status *outcome);
+
 /* ---- resource registration (one per file) ---- */
 int api_auth_register(struct api *a, struct http_server *srv);        /* auth.c */
 int api_orgs_register(struct api *a, struct http_server *srv);        /* orgs.c */

@@ -3,9 +3,10 @@
  * representatives and roles, pending applications with the tally and the
  * vote buttons, and the secretary's audit log with filters.
  *
- * Every permission is policy_decide_community(); the outcome of a vote is
- * core_admission_outcome() and representative limits core_rep_check(),
- * written in the same transaction as the vote, as api/admission.c does. */
+ * Every permission is policy_decide_community(); the outcome of a vote and
+ * the admission are api_admission_decide() (core_admission_outcome() and
+ * core_rep_check()), the same as for the API, written in the same
+ * transaction as the vote. */
 #include "api/apia_util.h"
 #include "core/rules.h"
 #include "util/alloc.h"
@@ -145,32 +146,6 @@ static int members_json(struct web_req *q, const struct core_community *com, jso
 	return r;
 }
 
-/* Organisations that vote on app: the community's members now, without the
- * applicant. *out (kr_free) holds *n ids. */
-static int voting_orgs(struct web_req *q, const struct core_application *app, int64_t **out,
-		       size_t *n)
-{
-	struct core_membership *ms = NULL;
-	size_t nms = 0;
-	*out = NULL;
-	*n = 0;
-	int r = store_membership_list(q->w->api->store, app->community_id, &ms, &nms);
-	if (r)
-		goto out;
-	*out = kr_calloc(nms ? nms : 1, sizeof **out);
-	if (!*out) {
-		r = KR_ENOMEM;
-		goto out;
-	}
-	for (size_t i = 0; i < nms; i++) {
-		if (ms[i].status == MS_MEMBER && ms[i].org_id != app->org_id)
-			(*out)[(*n)++] = ms[i].org_id;
-	}
-out:
-	store_membership_free(ms);
-	return r;
-}
-
 static int app_json(struct web_req *q, const struct core_community *com,
 		    const struct core_application *app, json_t **out)
 {
@@ -232,7 +207,7 @@ static int app_json(struct web_req *q, const struct core_community *com,
 	if (!may(q, com->id, PC_VIEW_TALLY))
 		goto out;
 	/* The full tally: every vote and who has not voted yet. */
-	r = voting_orgs(q, app, &orgs, &norgs);
+	r = api_admission_voters(q->w->api, app, &orgs, &norgs);
 	if (r)
 		goto out;
 	int yes = 0, no = 0, outstanding = 0;
@@ -439,59 +414,11 @@ out:
 	return web_req_end(&q, r);
 }
 
-/* The admitted organisation becomes a member and its proposed people
- * primary representatives, where the limits allow (as api/admission.c). */
-static int admit(struct web_req *q, const struct core_community *com,
-		 const struct core_application *app, int64_t now)
-{
-	struct store *s = q->w->api->store;
-	struct core_membership m = { .community_id = com->id, .org_id = app->org_id,
-				     .status = MS_MEMBER, .since = now };
-	int r = store_membership_set(s, &m);
-	for (int i = 0; !r && i < app->nproposed; i++) {
-		struct core_person p;
-		struct core_representative cur, *reps = NULL;
-		size_t nreps = 0;
-		const char *why = NULL;
-		r = store_person_get(s, app->proposed[i], &p);
-		if (r == KR_ENOTFOUND) {
-			r = 0;
-			continue;
-		}
-		if (r)
-			break;
-		if (p.org_id != app->org_id || p.disabled)
-			continue;
-		r = store_rep_get(s, com->id, p.id, &cur);
-		if (r == 0)
-			continue;
-		if (r != KR_ENOTFOUND)
-			break;
-		struct core_representative next = { .community_id = com->id, .person_id = p.id,
-						    .org_id = p.org_id, .kind = REP_PRIMARY,
-						    .role = ROLE_MEMBER };
-		r = store_rep_list(s, com->id, 0, &reps, &nreps);
-		if (r)
-			break;
-		bool fits = core_rep_check(reps, nreps, &next, com->max_primary, &why) == 0;
-		store_rep_free(reps);
-		if (fits)
-			r = store_rep_set(s, &next);
-	}
-	if (!r)
-		r = store_application_set_status(s, app->id, APP_ADMITTED, now);
-	return r;
-}
-
 static int h_vote(struct http_request *req, struct http_response *res, void *ctx)
 {
 	struct web_req q;
 	struct core_community com;
 	struct core_application app;
-	struct core_vote *votes = NULL;
-	size_t nvotes = 0;
-	int64_t *orgs = NULL;
-	size_t norgs = 0;
 	bool in_tx = false;
 	char url[80], detail[32];
 	memset(&com, 0, sizeof com);
@@ -550,17 +477,9 @@ static int h_vote(struct http_request *req, struct http_response *res, void *ctx
 	snprintf(detail, sizeof detail, "vote %s", vote_name(vote.vote));
 	if (!r)
 		r = web_audit(&q, AUDIT_WRITE, com.id, "application", app.id, detail);
+	enum app_status outcome = APP_PENDING;
 	if (!r)
-		r = voting_orgs(&q, &app, &orgs, &norgs);
-	if (!r)
-		r = store_vote_list(s, app.id, &votes, &nvotes);
-	if (r)
-		goto out;
-	enum app_status outcome = core_admission_outcome(orgs, norgs, votes, nvotes);
-	if (outcome == APP_ADMITTED)
-		r = admit(&q, &com, &app, now);
-	else if (outcome == APP_REJECTED)
-		r = store_application_set_status(s, app.id, APP_REJECTED, now);
+		r = api_admission_decide(q.w->api, &com, &app, now, &outcome);
 	if (!r && outcome != APP_PENDING)
 		r = web_audit(&q, AUDIT_WRITE, com.id, "application", app.id,
 			      app_status_name(outcome));
@@ -577,8 +496,6 @@ static int h_vote(struct http_request *req, struct http_response *res, void *ctx
 out:
 	if (in_tx)
 		store_rollback(q.w->api->store);
-	store_vote_free(votes);
-	kr_free(orgs);
 	core_community_release(&com);
 	return web_req_end(&q, r);
 }
