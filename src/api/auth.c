@@ -261,7 +261,8 @@ static int h_login(struct http_request *req, struct http_response *res, void *ct
 	if (ok && p.disabled)
 		ok = false;
 	if (!ok) {
-		r = login_failed(a, req, res, &k, email, now);
+		/* counted after argon2id: the delay runs from the answer */
+		r = login_failed(a, req, res, &k, email, time_now_ms());
 		goto out;
 	}
 	r = login_ok(a, req, res, &p, now);

@@ -367,7 +367,8 @@ static int basic_password(struct taxii *t, struct http_request *req, const char 
 	bool ok = !r && pw_hash[0] && !p.disabled &&
 		  crypto_pwhash_str_verify(pw_hash, pw, strlen(pw)) == 0;
 	if (!ok) {
-		api_login_count_failure(t->api, &lk, now);
+		/* counted after argon2id: the delay runs from the answer */
+		api_login_count_failure(t->api, &lk, time_now_ms());
 		audit_failed(t, req, email);
 		return KR_EAUTH;
 	}
