@@ -9,8 +9,10 @@
 #include "util/log.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util/banned.h"
 
@@ -29,6 +32,7 @@
 #define HTTP_DEFAULT_TIMEOUT 30
 /* Per-connection memory of MHD: bounds the request line and header lines. */
 #define HTTP_CONN_MEMORY ((size_t)64 * 1024)
+#define HTTP_LISTEN_BACKLOG 1024
 /* After a chunked body passed max_body the rest is read and dropped so the
  * client can still receive its 413; past this many dropped bytes the
  * connection is simply closed. */
@@ -58,6 +62,9 @@ struct http_server {
 	http_handler before;
 	void *before_ctx;
 	struct MHD_Daemon *daemon;
+	int listen_fd;              /* ours: the acceptor thread accepts */
+	pthread_t acceptor;
+	bool acceptor_running;
 	int nproxies;
 	unsigned char proxies[CONFIG_PROXIES_MAX][16]; /* IPv6, IPv4 mapped */
 };
@@ -803,6 +810,60 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_warn("http: %s", msg);
 }
 
+/* The listening socket, made here rather than by libmicrohttpd: see
+ * acceptor_main. KR_EIO when it cannot be bound. */
+static int listen_on(const struct sockaddr_storage *ss, bool v6, int *fd_out, int *port_out)
+{
+	int one = 1;
+	socklen_t len = v6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return KR_EIO;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (v6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+	struct sockaddr_storage bound;
+	socklen_t blen = sizeof bound;
+	memset(&bound, 0, sizeof bound);
+	if (bind(fd, (const struct sockaddr *)ss, len) != 0 || listen(fd, HTTP_LISTEN_BACKLOG) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&bound, &blen) != 0) {
+		close(fd);
+		return KR_EIO;
+	}
+	*port_out = ntohs(v6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
+			     : ((struct sockaddr_in *)&bound)->sin_port);
+	*fd_out = fd;
+	return 0;
+}
+
+/* Accepts every waiting connection at once and hands it to the server
+ * thread (MHD_add_connection is thread-safe with MHD_USE_ITC). Left to
+ * itself, libmicrohttpd's poll loop accepts one connection per turn, and a
+ * turn under load takes as long as all the requests it answers, so a burst
+ * of new clients waited tens of seconds to be let in. */
+static void *acceptor_main(void *arg)
+{
+	struct http_server *srv = arg;
+	for (;;) {
+		struct sockaddr_storage peer;
+		socklen_t plen = sizeof peer;
+		int fd = accept4(srv->listen_fd, (struct sockaddr *)&peer, &plen, SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+				struct timespec ts = { .tv_sec = 0, .tv_nsec = 10 * 1000000L };
+				nanosleep(&ts, NULL); /* out of descriptors: let some close */
+				continue;
+			}
+			break; /* the socket was shut down: stopping */
+		}
+		/* MHD owns fd from here, also when it refuses it (over the limit) */
+		(void)MHD_add_connection(srv->daemon, fd, (struct sockaddr *)&peer, plen);
+	}
+	return NULL;
+}
+
 int http_server_start(struct http_server *srv)
 {
 	struct sockaddr_storage ss;
@@ -815,19 +876,20 @@ int http_server_start(struct http_server *srv)
 	r = parse_address(srv->address, srv->port, &ss, &v6);
 	if (r)
 		goto out;
+	r = listen_on(&ss, v6, &srv->listen_fd, &srv->bound_port);
+	if (r)
+		goto out;
 	/* poll(), not epoll: with epoll (what MHD_USE_AUTO picks on Linux)
 	 * libmicrohttpd 0.9.75 leaves the next request of a keep-alive
 	 * connection unread until the idle timeout when many clients are busy
-	 * at once (tests/security/test_security.py, keep-alive section). */
+	 * at once (tests/security/test_security.py, keep-alive section). The
+	 * listening socket is ours (acceptor_main). */
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG |
-			 MHD_USE_ITC;
-	if (v6)
-		flags |= MHD_USE_IPv6;
+			 MHD_USE_ITC | MHD_USE_NO_LISTEN_SOCKET;
 	srv->daemon = MHD_start_daemon(
-		flags, (uint16_t)srv->port, NULL, NULL, on_request, srv,
+		flags, 0, NULL, NULL, on_request, srv,
 		/* first, so that MHD's own messages go to kring's log too */
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_CONNECTION_LIMIT, srv->max_connections,
 		MHD_OPTION_CONNECTION_TIMEOUT, srv->timeout_s,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONN_MEMORY,
@@ -835,11 +897,19 @@ int http_server_start(struct http_server *srv)
 		MHD_OPTION_END);
 	if (!srv->daemon) {
 		r = KR_EIO;
-		goto out;
+		goto fail;
 	}
-	const union MHD_DaemonInfo *info =
-		MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
-	srv->bound_port = info ? info->port : srv->port;
+	if (pthread_create(&srv->acceptor, NULL, acceptor_main, srv) != 0) {
+		MHD_stop_daemon(srv->daemon);
+		srv->daemon = NULL;
+		r = KR_EIO;
+		goto fail;
+	}
+	srv->acceptor_running = true;
+	goto out;
+fail:
+	close(srv->listen_fd);
+	srv->listen_fd = -1;
 out:
 	return r;
 }
@@ -853,6 +923,13 @@ void http_server_stop(struct http_server *srv)
 {
 	if (!srv || !srv->daemon)
 		return;
+	if (srv->acceptor_running) {
+		shutdown(srv->listen_fd, SHUT_RDWR); /* wakes accept() with an error */
+		pthread_join(srv->acceptor, NULL);
+		srv->acceptor_running = false;
+	}
+	close(srv->listen_fd);
+	srv->listen_fd = -1;
 	MHD_stop_daemon(srv->daemon);
 	srv->daemon = NULL;
 }
