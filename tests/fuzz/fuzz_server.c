@@ -16,6 +16,7 @@
 #include "web/web.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -26,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -45,6 +47,10 @@ static struct {
 	struct taxii taxii;
 	struct http_server *srv;
 	int port;
+	/* the last answer as received, and its body */
+	char resp[1024 * 1024];
+	size_t got;
+	char body[1024 * 1024];
 } fz;
 
 static void die(const char *what, int r)
@@ -102,7 +108,7 @@ int crypto_pwhash_str_verify(const char *str, const char *const passwd,
 
 /* ---- the seeded world ---- */
 
-static void add_session(struct store *s, const char *secret, int64_t person_id)
+void fuzz_seed_session(struct store *s, const char *secret, int64_t person_id)
 {
 	struct store_session ss;
 	memset(&ss, 0, sizeof ss);
@@ -115,7 +121,7 @@ static void add_session(struct store *s, const char *secret, int64_t person_id)
 	check("session", store_session_create(s, &ss));
 }
 
-static void add_token(struct store *s, const char *secret, int64_t person_id, const char *scope)
+void fuzz_seed_token(struct store *s, const char *secret, int64_t person_id, const char *scope)
 {
 	struct store_token t;
 	memset(&t, 0, sizeof t);
@@ -186,7 +192,7 @@ static int64_t add_report(struct store *s, int64_t community, int64_t org, int64
 	return rep.id;
 }
 
-static void seed(struct store *s)
+static void seed(struct store *s, struct fuzz_world *w)
 {
 	char pw_hash[crypto_pwhash_STRBYTES];
 	if (crypto_pwhash_str(pw_hash, FUZZ_LOGIN_PASSWORD, strlen(FUZZ_LOGIN_PASSWORD),
@@ -250,11 +256,30 @@ static void seed(struct store *s)
 	snprintf(app.motivation, sizeof app.motivation, "%s", "We would like to join.");
 	check("application", store_application_create(s, &app));
 
-	add_session(s, FUZZ_SECRET_ADMIN, admin);
-	add_session(s, FUZZ_SECRET_CHAIR, chair);
-	add_session(s, FUZZ_SECRET_OUTSIDER, out_p);
-	add_token(s, FUZZ_SECRET_READ_TOKEN, chair, "read");
-	add_token(s, FUZZ_SECRET_WRITE_TOKEN, chair, "write");
+	fuzz_seed_session(s, FUZZ_SECRET_ADMIN, admin);
+	fuzz_seed_session(s, FUZZ_SECRET_CHAIR, chair);
+	fuzz_seed_session(s, FUZZ_SECRET_OUTSIDER, out_p);
+	fuzz_seed_token(s, FUZZ_SECRET_READ_TOKEN, chair, "read");
+	fuzz_seed_token(s, FUZZ_SECRET_WRITE_TOKEN, chair, "write");
+
+	w->community = c.id;
+	w->org_ops = ops;
+	w->org_member = member;
+	w->org_outsider = outsider;
+	w->admin = admin;
+	w->chair = chair;
+	w->outsider = out_p;
+}
+
+int64_t fuzz_seed_person(struct store *s, const char *name, const char *email, int64_t org,
+			 const char *password)
+{
+	char pw_hash[crypto_pwhash_STRBYTES] = "";
+	if (password && crypto_pwhash_str(pw_hash, password, strlen(password),
+					  crypto_pwhash_OPSLIMIT_INTERACTIVE,
+					  crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+		die("password hash", KR_ENOMEM);
+	return add_person(s, name, email, org, false, pw_hash);
 }
 
 /* ---- the store copy ---- */
@@ -344,8 +369,46 @@ static void cleanup(void)
 	rmdir(fz.dir);
 }
 
+/* A crash ends the process without atexit: the directories of fuzz runs
+ * that are gone ("kring-fuzz-<pid>-...", pid no longer running) are
+ * removed when the next one starts. */
+static void remove_stale(const char *base)
+{
+	static const char *const files[] = { "pristine.db", "pristine.db-wal", "pristine.db-shm",
+					     "work.db",     "work.db-wal",     "work.db-shm",
+					     "work.db-journal" };
+	DIR *d = opendir(base);
+	if (!d)
+		return;
+	for (;;) {
+		const struct dirent *e = readdir(d);
+		if (!e)
+			break;
+		char *end = NULL;
+		if (strncmp(e->d_name, "kring-fuzz-", 11) != 0)
+			continue;
+		long pid = strtol(e->d_name + 11, &end, 10);
+		if (pid <= 0 || *end != '-' || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		char p[400];
+		for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+			snprintf(p, sizeof p, "%s/%s/%s", base, e->d_name, files[i]);
+			unlink(p);
+		}
+		snprintf(p, sizeof p, "%s/%s", base, e->d_name);
+		rmdir(p);
+	}
+	closedir(d);
+}
+
 void fuzz_server_init(void)
 {
+	fuzz_server_init_with(NULL);
+}
+
+void fuzz_server_init_with(fuzz_seed_fn extra)
+{
+	struct fuzz_world world;
 	if (fz.started)
 		return;
 	fz.started = true;
@@ -359,7 +422,8 @@ void fuzz_server_init(void)
 	const char *base = stat("/dev/shm", &st) == 0 && access("/dev/shm", W_OK) == 0
 				   ? "/dev/shm"
 				   : "/tmp";
-	snprintf(fz.dir, sizeof fz.dir, "%s/kring-fuzz-XXXXXX", base);
+	remove_stale(base);
+	snprintf(fz.dir, sizeof fz.dir, "%s/kring-fuzz-%ld-XXXXXX", base, (long)getpid());
 	if (!mkdtemp(fz.dir))
 		die("mkdtemp", 0);
 	snprintf(fz.pristine, sizeof fz.pristine, "%s/pristine.db", fz.dir);
@@ -368,7 +432,10 @@ void fuzz_server_init(void)
 
 	struct store *s = NULL;
 	check("open pristine store", store_open_sqlite(fz.pristine, &s));
-	seed(s);
+	memset(&world, 0, sizeof world);
+	seed(s, &world);
+	if (extra)
+		extra(s, &world);
 	store_close(s); /* checkpoints: the pristine copy is one file */
 
 	struct http_config hc;
@@ -430,7 +497,7 @@ static void hang(const char *req, size_t len)
 
 int fuzz_server_exchange(const char *req, size_t len)
 {
-	static char resp[1024 * 1024];
+	char *resp = fz.resp;
 	size_t got = 0;
 	int64_t deadline = time_now_ms() + FUZZ_SERVER_TIMEOUT_MS;
 	reset();
@@ -456,17 +523,18 @@ int fuzz_server_exchange(const char *req, size_t len)
 			continue;
 		if (pr <= 0)
 			hang(req, len);
-		ssize_t n = recv(fd, resp + got, sizeof resp - 1 - got, 0);
+		ssize_t n = recv(fd, resp + got, sizeof fz.resp - 1 - got, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
 		got += (size_t)n;
-		if (got == sizeof resp - 1)
+		if (got == sizeof fz.resp - 1)
 			break; /* long enough to know the status */
 	}
 	close(fd);
 	resp[got] = '\0';
+	fz.got = got;
 	int status = 0;
 	if (got >= 12 && memcmp(resp, "HTTP/1.", 7) == 0)
 		status = atoi(resp + 9);
@@ -476,4 +544,62 @@ int fuzz_server_exchange(const char *req, size_t len)
 		abort();
 	}
 	return status;
+}
+
+/* Joins a chunked body (hex size, CRLF, data, CRLF, ..., 0 CRLF) into
+ * fz.body; aborts when it is malformed or cut off. */
+static size_t dechunk(const char *p, const char *end)
+{
+	size_t n = 0;
+	for (;;) {
+		char *after = NULL;
+		unsigned long size = strtoul(p, &after, 16);
+		if (after == p)
+			die("chunked answer without a chunk size", KR_EINVAL);
+		const char *data = strstr(after, "\r\n");
+		if (!data || data >= end)
+			die("chunked answer cut off", KR_EINVAL);
+		data += 2;
+		if (size == 0)
+			return n;
+		if (size > (size_t)(end - data) || n + size >= sizeof fz.body)
+			die("chunked answer cut off", KR_EINVAL);
+		memcpy(fz.body + n, data, size);
+		n += size;
+		p = data + size;
+		if (end - p < 2 || memcmp(p, "\r\n", 2) != 0)
+			die("chunk not followed by CRLF", KR_EINVAL);
+		p += 2;
+	}
+}
+
+const char *fuzz_server_body(size_t *len)
+{
+	*len = 0;
+	const char *head_end = strstr(fz.resp, "\r\n\r\n");
+	if (!head_end)
+		return NULL;
+	const char *start = head_end + 4, *end = fz.resp + fz.got;
+	bool chunked = false;
+	long long clen = -1;
+	for (const char *line = strstr(fz.resp, "\r\n") + 2; line < head_end;
+	     line = strstr(line, "\r\n") + 2) {
+		if (strncasecmp(line, "Transfer-Encoding:", 18) == 0 &&
+		    strncasecmp(line + 18 + strspn(line + 18, " "), "chunked", 7) == 0)
+			chunked = true;
+		if (strncasecmp(line, "Content-Length:", 15) == 0)
+			clen = atoll(line + 15);
+	}
+	size_t n;
+	if (chunked) {
+		n = dechunk(start, end);
+	} else {
+		n = (size_t)(end - start);
+		if (clen >= 0 && (size_t)clen != n)
+			die("answer shorter or longer than its Content-Length", KR_EINVAL);
+		memcpy(fz.body, start, n);
+	}
+	fz.body[n] = '\0';
+	*len = n;
+	return fz.body;
 }

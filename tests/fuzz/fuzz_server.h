@@ -41,9 +41,38 @@
 #define FUZZ_SERVER_TIMEOUT_MS 10000
 #define FUZZ_MAX_REQUEST (256 * 1024)
 
+struct store;
+
+/* Ids of the seeded world, for targets that add to it. */
+struct fuzz_world {
+	int64_t community;   /* "Fuzz Sector Community": ops and member are members */
+	int64_t org_ops;     /* CSIRT of the administrator */
+	int64_t org_member;  /* company of the chair */
+	int64_t org_outsider;
+	int64_t admin;       /* FUZZ_SECRET_ADMIN; has not accepted the guidelines */
+	int64_t chair;       /* FUZZ_SECRET_CHAIR, FUZZ_LOGIN_PASSWORD, both tokens */
+	int64_t outsider;    /* FUZZ_SECRET_OUTSIDER */
+};
+
+/* Adds to the seeded world before it is copied for the requests; aborts on
+ * a failure. */
+typedef void (*fuzz_seed_fn)(struct store *s, const struct fuzz_world *w);
+
 /* Seeds the world and starts the server once; aborts when that fails
  * (a fuzz target without its server must not report success). */
 void fuzz_server_init(void);
+/* The same, with extra (may be NULL) run on the seeded store first. Only
+ * the first call of either seeds. */
+void fuzz_server_init_with(fuzz_seed_fn extra);
+
+/* Helpers for a fuzz_seed_fn (abort on failure). A person with password
+ * (NULL: none; hashed with the stand-in of fuzz_server.c) returns its id;
+ * a session ("ks_" secret) or API token ("kt_" secret, scope "read" or
+ * "write") that never expires. */
+int64_t fuzz_seed_person(struct store *s, const char *name, const char *email, int64_t org,
+			 const char *password);
+void fuzz_seed_session(struct store *s, const char *secret, int64_t person_id);
+void fuzz_seed_token(struct store *s, const char *secret, int64_t person_id, const char *scope);
 
 /* Resets the store and the rate limiter, sends the len bytes of req (a
  * complete HTTP request that asks the server to close the connection) and
@@ -51,5 +80,10 @@ void fuzz_server_init(void);
  * answer, or 0 when the server closed without a status line. Aborts on a
  * 5xx from kring and on a hang. */
 int fuzz_server_exchange(const char *req, size_t len);
+
+/* The body of the last exchange's answer (NUL-terminated; a chunked body
+ * is joined), valid until the next exchange; NULL when the answer had no
+ * complete head. Aborts on a malformed chunked body or a truncated one. */
+const char *fuzz_server_body(size_t *len);
 
 #endif

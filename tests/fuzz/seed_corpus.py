@@ -2,6 +2,7 @@
 """seed_corpus.py - writes the seed corpora of the fuzz targets.
 
     /usr/bin/python3 tests/fuzz/seed_corpus.py [SHARED_INTEROP_DIR]
+    /usr/bin/python3 tests/fuzz/seed_corpus.py --only fuzz_tpl,fuzz_taxii_query
 
 Each target gets tests/fuzz/corpus/<target>/ with small inputs: valid
 requests, bodies, indicators, times, configuration files and Markdown
@@ -13,8 +14,10 @@ by hand) are kept. The seeds are checked in; rerun this only to refresh
 them.
 """
 
+import base64
 import json
 import os
+import random
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -303,6 +306,127 @@ def seed_http():
                                        " HTTP/1.1", [auth(CHAIR)]))
 
 
+def seed_http_headers():
+    """Header and cookie parsers that are only reachable through the server:
+    Accept-Language, the session/CSRF/language cookies, Basic and Bearer,
+    Content-Type and Accept with parameters."""
+    cookie = "Cookie: kring_session=%s" % CHAIR
+    for i, al in enumerate(["en-GB,en;q=0.9,nl;q=0.8", "nl-NL", "fr, de;q=0.5, EN",
+                            "*;q=0.1", ",,;, en"]):
+        put("fuzz_http", "lang-%d" % i, req("GET /signin HTTP/1.1", ["Accept-Language: " + al]))
+    put("fuzz_http", "cookie-lang", req("GET / HTTP/1.1", [cookie + "; kring_lang=en"]))
+    put("fuzz_http", "cookie-two", req("GET /reports HTTP/1.1", [
+        "Cookie: kring_lang=xx; kring_session=", cookie, "Cookie: kring_csrf=" + "f" * 64]))
+    put("fuzz_http", "cookie-quoted", req("GET /account HTTP/1.1", [
+        'Cookie: kring_session="%s"; kring_lang="nl"; =x; ;; a==b' % CHAIR]))
+    put("fuzz_http", "cookie-pending", req("POST /signin/totp HTTP/1.1", [
+        "Content-Type: application/x-www-form-urlencoded; charset=UTF-8",
+        "Cookie: kring_pending=kw_" + "0" * 64 + "; kring_csrf=" + "f" * 64],
+        "code=123456&csrf=" + "f" * 64))
+    put("fuzz_http", "cross-site", req("POST /language HTTP/1.1", [
+        "Content-Type: application/x-www-form-urlencoded", cookie, "Sec-Fetch-Site: cross-site",
+        "X-Forwarded-Proto: https"], "lang=nl&csrf=" + "f" * 64))
+    basic = lambda s: "Authorization: Basic " + base64.b64encode(s).decode()  # noqa: E731
+    taxii = "Accept: application/taxii+json;version=2.1"
+    for i, cred in enumerate([b"carla.chair@member.example.org:" + READ_TOKEN.encode(),
+                              b"CARLA.CHAIR@member.example.org:" + WRITE_TOKEN.encode(),
+                              b"no-colon", b":", b"a@b:\x00x", b"\xff\xfe:\x80"]):
+        put("fuzz_http", "basic-%d" % i, req("GET /taxii2/ HTTP/1.1", [taxii, basic(cred)]))
+    put("fuzz_http", "basic-bad64", req("GET /taxii2/1/ HTTP/1.1",
+                                        [taxii, "Authorization: Basic ***==\t"]))
+    for i, auth in enumerate(["bearer\t" + READ_TOKEN, "Bearer  " + CHAIR + " ",
+                              "Bearer " + CHAIR.upper(), "Token " + CHAIR, "Bearer"]):
+        put("fuzz_http", "bearer-%d" % i, req("GET /api/v1/me HTTP/1.1",
+                                              ["Authorization: " + auth]))
+    for i, acc in enumerate(["*/*", "application/*;q=0.5", "application/taxii+json;version=2.0",
+                             "application/taxii+json; version=\"2.1\"; q=0",
+                             "text/html, application/taxii+json;version=2.1;q=0.1",
+                             "application/json"]):
+        put("fuzz_http", "accept-%d" % i, req("GET /taxii2/1/collections/ HTTP/1.1",
+                                              ["Accept: " + acc, "Authorization: Bearer " + CHAIR]))
+    for i, ct in enumerate(["application/taxii+json;version=2.0", "application/taxii+json",
+                            "application/taxii+json ; charset=utf-8",
+                            "application/stix+json;version=2.1", "APPLICATION/TAXII+JSON;VERSION=2.1"]):
+        put("fuzz_http", "ctype-%d" % i, req("POST /taxii2/1/collections/reports/objects/ HTTP/1.1",
+                                             ["Content-Type: " + ct, taxii,
+                                              "Authorization: Bearer " + WRITE_TOKEN],
+                                             json.dumps({"objects": []})))
+    put("fuzz_http", "ctype-json-params", req("POST /api/v1/tokens HTTP/1.1", [
+        "Content-Type: Application/JSON ; charset=\"utf-8\"", "Authorization: Bearer " + CHAIR],
+        json.dumps({"name": "t", "scope": "read"})))
+
+
+# ---- TAXII query strings: caller/endpoint byte, object byte, query
+def seed_taxii_query():
+    """Byte 0: caller (low nibble, 0-10), endpoint (bits 4-5: objects,
+    manifest, object, versions), collection by uuid (bit 6), no trailing
+    slash (bit 7); byte 1: the object; then the query string."""
+    fake = "report--00000000-0000-4000-8000-000000000000"
+    queries = ["", "limit=1", "limit=2&next=2", "limit=0", "limit=1001", "limit=-3",
+               "limit=99999999999999999999", "limit=%2B1", "limit=1&limit=5",
+               "next=abc", "next=0", "next=9223372036854775807",
+               "match[type]=report,indicator", "match[type]=note&match[type]=identity",
+               "match[type]=report+,+indicator+", "match%5Btype%5D=marking-definition",
+               "match[type]=Report", "match[id]=" + fake + "," + fake.replace("report", "note"),
+               "match[id]=indicator--zz", "match[version]=all", "match[version]=first,last",
+               "match[version]=2026-01-01T00:00:00.000Z", "match[version]=soon",
+               "match[spec_version]=2.0", "match[spec_version]=2.0,2.1",
+               "match[spec_version]=2.1&match[spec_version]=2.0",
+               "added_after=2020-01-01T00:00:00Z", "added_after=2099-01-01T00:00:00.000000Z",
+               "added_after=2026-02-30t00:00:00z", "added_after=yesterday",
+               "match[foo]=x", "foo=bar&&=&limit", "limit=%00", "%ff%fe=%80",
+               "&".join("limit=%d" % i for i in range(1, 70))]
+    n = 0
+    for ep in range(4):
+        for i, q in enumerate(queries):
+            if ep and i % 4:
+                continue  # every query on objects, a quarter on the others
+            caller = (n * 5) % 11
+            flags = (0x40 if n % 4 == 1 else 0) | (0x80 if n % 5 == 2 else 0)
+            put("fuzz_taxii_query", "q-%d-%02d" % (ep, i),
+                bytes([caller | ep << 4 | flags, (n * 7) % 256]) + q.encode())
+            n += 1
+
+
+# ---- templates: byte 0 bit 0 clear: template source; set: data for a shipped one
+def seed_tpl():
+    sources = {
+        "each": "<ul>{{#each items}}<li>{{name}} {{n}}</li>{{else}}none{{/each}}</ul>",
+        "if": "{{#if yes}}y{{else}}n{{/if}}{{#unless nil}}u{{/unless}}{{#if empty}}e{{/if}}",
+        "paths": "{{obj.name}}|{{obj.deep.name}}|{{.}}|{{n}}|{{real}}|{{yes}}|{{no}}|{{nil}}",
+        "text": "{{t nav.home}} {{t report.version_n n}} {{t no.such.key}} {{t k a b c d}}",
+        "partials": "{{> part}}{{> loop}}{{> missing}}",
+        "raw": "<div>{{raw html}}{{raw name}}</div>",
+        "comment": "a {{! a comment\nover lines }} b {{!}}",
+        "spaces": "{{  name  }}{{# if yes}}{{/ if}}",
+        "bad-close": "{{#if yes}}{{/each}}",
+        "unclosed": "{{#each items}}{{name}}",
+        "two-else": "{{#if a}}1{{else}}2{{else}}3{{/if}}",
+        "braces": "{{na{me}} {{a}b}} }} {{",
+        "empty-tag": "{{}}{{ }}",
+        "long-name": "{{" + "n" * 70 + "}}",
+        "deep": "{{#if yes}}" * 25 + "x" + "{{/if}}" * 25,
+        "deep-each": "{{#each items}}" * 24 + "{{name}}" + "{{/each}}" * 24,
+        "plain": "<p>no tags at all & nothing to escape? <b>\"'</b></p>",
+        "nul": "a\x00{{name}}",
+        "marker": "<x-fz{{name}}x-fz>&x-fz'x-fz\"x-fz",
+        "loop-each": "{{#each list}}{{.}}{{> loop}}{{/each}}",
+    }
+    for i, (n, src) in enumerate(sorted(sources.items())):
+        put("fuzz_tpl", "src-" + n, bytes([(i % 2) * 2]) + src.encode())
+    tdir = os.path.join(ROOT, "src", "web", "templates")
+    for n in ["tlp.html", "report_rows.html", "audit.html"]:
+        with open(os.path.join(tdir, n), "rb") as f:
+            put("fuzz_tpl", "src-shipped-" + n, b"\x02" + f.read())
+    # data half: the template (in the order of src/web/meson.build) and bytes
+    # for the context generator, from a fixed pseudo-random sequence
+    rnd = random.Random(20261126)
+    for t in range(18):
+        for k in range(2):
+            body = bytes(rnd.randrange(256) for _ in range(64 + 192 * k))
+            put("fuzz_tpl", "data-%02d-%d" % (t, k), bytes([1, t | (k << 7)]) + body)
+
+
 def seed_stix(interop):
     ex = os.path.join(interop, "stix2.1", "examples")
     copy_files("fuzz_stix", files_under(ex), "ex")
@@ -370,8 +494,15 @@ def seed_csv(interop):
 
 
 def main():
-    interop = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "..", "shared",
-                                                                "interop")
+    args = sys.argv[1:]
+    if args[:1] == ["--only"]:
+        # e.g. --only fuzz_tpl,fuzz_taxii_query: refresh those seeds alone
+        only = {"fuzz_taxii_query": seed_taxii_query, "fuzz_tpl": seed_tpl,
+                "fuzz_http_headers": seed_http_headers}
+        for name in args[1].split(","):
+            only[name]()
+        return
+    interop = args[0] if args else os.path.join(ROOT, "..", "shared", "interop")
     seed_indicators()
     seed_text()
     seed_rfc3339()
@@ -380,6 +511,9 @@ def main():
     seed_api_body()
     seed_api_validate()
     seed_http()
+    seed_http_headers()
+    seed_taxii_query()
+    seed_tpl()
     seed_stix(interop)
     seed_misp(interop)
     seed_csv(interop)
