@@ -17,7 +17,9 @@
  * member of a community gets 404 for its API root and everything under it;
  * every object and event is decided by policy/ with POLICY_EXPORT, so RED
  * content reaches only its author. Errors under /taxii2 are TAXII error
- * messages; the feed answers problem+json like the API.
+ * messages, except the limits http/ applies before any handler runs (413,
+ * 431, more than 64 query parameters), which answer problem+json as
+ * everywhere; the feed answers problem+json like the API.
  *
  * TAXII paths end with '/', which the router of http/ does not match, so
  * the paths under /taxii2/ are dispatched from the server's before hook
