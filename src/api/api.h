@@ -77,6 +77,9 @@ void api_login_keys_init(struct api_login_keys *k, const char *email, const char
  * at least 1 ms. A refused attempt is not counted as a failure. */
 bool api_login_throttled(const struct api *a, const struct api_login_keys *k, int64_t now,
 			 int64_t *retry_ms);
+/* Sets "Retry-After" (whole seconds, rounded up) on res for a throttled
+ * attempt; 0 or KR_ELIMIT/KR_EINVAL from http_response_header. */
+int api_login_retry_after(struct http_response *res, int64_t retry_ms);
 /* Counts one failed attempt for both keys. */
 void api_login_count_failure(struct api *a, const struct api_login_keys *k, int64_t now);
 /* After a success: forgets the account's failures (the address keeps its). */

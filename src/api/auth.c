@@ -124,11 +124,16 @@ void api_login_forget_account(struct api *a, const struct api_login_keys *k)
 	api_ratelimit_clear(a->rl, k->email);
 }
 
-static int answer_rate_limited(struct http_response *res, int64_t retry_ms)
+int api_login_retry_after(struct http_response *res, int64_t retry_ms)
 {
 	char secs[32];
 	snprintf(secs, sizeof secs, "%lld", (long long)((retry_ms + 999) / 1000));
-	http_response_header(res, "Retry-After", secs);
+	return http_response_header(res, "Retry-After", secs);
+}
+
+static int answer_rate_limited(struct http_response *res, int64_t retry_ms)
+{
+	api_login_retry_after(res, retry_ms);
 	http_problem(res, 429, "rate-limited", "Too many requests",
 		     "too many failed logins; try again later", NULL);
 	return KR_EBUSY;

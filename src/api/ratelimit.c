@@ -119,15 +119,6 @@ bool api_ratelimit_check(const struct api_ratelimit *rl, const char *key,
 	return true;
 }
 
-bool api_ratelimit_blocked(const struct api_ratelimit *rl, const char *key, int max,
-			   int64_t now, int64_t *retry_after_ms)
-{
-	if (max <= 0)
-		return false;
-	const struct api_ratelimit_rule rule = { .max = max, .free_failures = max };
-	return api_ratelimit_check(rl, key, &rule, now, retry_after_ms);
-}
-
 /* A slot for a new key: a free one, else one whose window passed, else the
  * one with the oldest last failure. */
 static struct rl_entry *slot_for_new(struct api_ratelimit *rl, int64_t now)

@@ -49,12 +49,6 @@ bool api_ratelimit_check(const struct api_ratelimit *rl, const char *key,
 			 const struct api_ratelimit_rule *rule, int64_t now,
 			 int64_t *retry_after_ms);
 
-/* True when key has max or more failures in its current window (the next
- * attempt is refused whatever its outcome would be). *retry_after_ms (may be
- * NULL) then receives the time until that window ends, at least 1. max <= 0
- * never blocks. */
-bool api_ratelimit_blocked(const struct api_ratelimit *rl, const char *key, int max,
-			   int64_t now, int64_t *retry_after_ms);
 /* Counts one failure of key at now. */
 void api_ratelimit_fail(struct api_ratelimit *rl, const char *key, int64_t now);
 /* Forgets key (e.g. an account after a successful login). */

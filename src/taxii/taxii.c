@@ -455,12 +455,10 @@ int taxii_caller(struct taxii *t, struct http_request *req, struct http_response
 				   "Authenticate with HTTP Basic (e-mail and API token or password) "
 				   "or a bearer token.");
 	if (r == KR_EBUSY) {
-		char secs[32];
-		snprintf(secs, sizeof secs, "%lld", (long long)((t->priv->retry_ms + 999) / 1000));
 		r = taxii_error(res, 429, "Too Many Requests",
 				"Too many failed sign-ins; try again later.");
 		/* after taxii_error, which starts the answer afresh */
-		if (http_response_header(res, "Retry-After", secs))
+		if (api_login_retry_after(res, t->priv->retry_ms))
 			log_warn("taxii: cannot add Retry-After");
 		return r;
 	}

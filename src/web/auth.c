@@ -33,11 +33,6 @@ static const char dummy_hash[crypto_pwhash_STRBYTES] =
 	"$argon2id$v=19$m=65536,t=2,p=1$MGX2pgPUtLjDN2Ooq4HIug$"
 	"cNWLvMS0oAyMcz2IkLIm+yY/s6bVMlPBtW/XypOSjJY";
 
-static void keys_of(const struct web_req *q, const char *email, struct api_login_keys *k)
-{
-	api_login_keys_init(k, email, q->req->client_addr);
-}
-
 /* 429 page when the attempt is throttled (the rule of api_login_throttled,
  * shared with the API and TAXII); returns KR_EBUSY then. */
 static int check_limited(struct web_req *q, const struct api_login_keys *k)
@@ -45,9 +40,7 @@ static int check_limited(struct web_req *q, const struct api_login_keys *k)
 	int64_t retry = 0;
 	if (!api_login_throttled(q->w->api, k, time_now_ms(), &retry))
 		return 0;
-	char secs[32];
-	snprintf(secs, sizeof secs, "%lld", (long long)((retry + 999) / 1000));
-	http_response_header(q->res, "Retry-After", secs);
+	api_login_retry_after(q->res, retry);
 	web_error_page(q, 429, "error.rate_limited");
 	return KR_EBUSY;
 }
@@ -191,7 +184,7 @@ static int h_signin_post(struct http_request *req, struct http_response *res, vo
 	email[i] = '\0';
 	if (!pw)
 		pw = "";
-	keys_of(&q, email, &k);
+	api_login_keys_init(&k, email, q.req->client_addr);
 	r = check_limited(&q, &k);
 	if (r)
 		goto out;
@@ -309,7 +302,7 @@ static int h_totp_post(struct http_request *req, struct http_response *res, void
 		r = web_redirect(&q, "/signin?msg=again");
 		goto out;
 	}
-	keys_of(&q, pend->email, &k);
+	api_login_keys_init(&k, pend->email, q.req->client_addr);
 	r = check_limited(&q, &k);
 	if (r)
 		goto out;

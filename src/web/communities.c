@@ -8,7 +8,6 @@
  * core_rep_check()), the same as for the API, written in the same
  * transaction as the vote. */
 #include "api/apia_util.h"
-#include "core/rules.h"
 #include "util/alloc.h"
 #include "util/err.h"
 #include "util/timeutil.h"

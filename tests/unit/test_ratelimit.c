@@ -18,6 +18,14 @@
 #define WINDOW 900000 /* 15 min */
 #define T0 1700000000000LL
 
+/* Only the hard limit, no delay. */
+static bool api_ratelimit_blocked(const struct api_ratelimit *rl, const char *key, int max,
+				  int64_t now, int64_t *retry_after_ms)
+{
+	const struct api_ratelimit_rule rule = { .max = max };
+	return api_ratelimit_check(rl, key, &rule, now, retry_after_ms);
+}
+
 static struct api_ratelimit *mk(size_t cap)
 {
 	struct api_ratelimit *rl = NULL;
